@@ -1,0 +1,101 @@
+"""Whoosh analyzers: the one place that says how text becomes terms.
+
+Two kinds of field need analysis:
+
+* full text (title, body): ``english_analyzer`` — words, lowercased, accents folded, English stop
+  words dropped, Porter-stemmed. Index and query use the same chain, so "advances" finds "advance".
+* name mentions (``surfaces``): one mention's surface spelling a line, turned by
+  ``SurfaceKeyFilter`` into ``key\\x1fsurface`` terms, one per retrieval key of the spelling. The
+  lexicon then answers "which spellings in this index share a key with the query's name?" with a
+  prefix scan, and a term query finds the articles that use one spelling.
+
+Filters are module-level classes because Whoosh pickles the schema into the index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from whoosh.analysis import (
+    CharsetFilter,
+    Filter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+    Token,
+)
+from whoosh.support.charset import accent_map
+
+from searchapp.names import name_keys
+
+#: Separates the key from the spelling inside a ``surfaces`` term.
+KEY_SEP = "\x1f"
+
+# Words with inner apostrophes stay whole ("Syria's" -> "syria"); hyphens split ("Daesh-held").
+WORD_PATTERN = r"\w+(?:['’]\w+)*"
+
+
+def english_analyzer() -> object:
+    """Tokenize, lowercase, fold accents, drop stop words, stem (cached)."""
+    return (
+        RegexTokenizer(WORD_PATTERN)
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | PossessiveFilter()
+        | StopFilter(minsize=1)
+        | StemFilter(cachesize=200_000)
+    )
+
+
+class PossessiveFilter(Filter):
+    """Drops the English possessive, so "Syria's" is "syria" (scrapes use ' and ’ alike)."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            text = t.text
+            if text.endswith(("'s", "’s")):
+                t.text = text[:-2]
+            elif "’" in text:
+                t.text = text.replace("’", "'")
+            yield t
+
+
+class LineTokenizer(RegexTokenizer):
+    """One token per non-empty line: each line is one name's surface spelling."""
+
+    def __init__(self) -> None:
+        super().__init__(r"[^\n]+")
+
+
+class SurfaceKeyFilter(Filter):
+    """Emits ``key<US>surface`` for every retrieval key of a surface spelling.
+
+    The same ``name_keys`` runs at index and query time; at query time the search layer looks
+    terms up by key prefix rather than analysing, so this filter only ever sees index mode.
+    """
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            surface = t.text.strip()
+            if not surface:
+                continue
+            for key in sorted(name_keys(surface)):
+                t.text = f"{key}{KEY_SEP}{surface}"
+                yield t
+
+
+def surface_analyzer() -> object:
+    return LineTokenizer() | SurfaceKeyFilter()
+
+
+def analyze(text: str) -> list[str]:
+    """The query-side terms of ``text`` under the English analyzer.
+
+    >>> analyze("Syria's advances on ISIS-held towns")
+    ['syria', 'advanc', 'isi', 'held', 'town']
+    """
+    return [t.text for t in _ENGLISH(text, mode="query")]
+
+
+_ENGLISH = english_analyzer()

@@ -1,0 +1,52 @@
+"""The one Whoosh schema, and the version stamp that keeps old indexes from being misread.
+
+Bump ``SCHEMA_VERSION`` whenever a field, an analyzer or a stored layout changes: an index built by
+another version is refused on open with a "reindex --full" message instead of giving wrong answers.
+
+Fields, by role:
+
+* identity and bookkeeping: ``id`` (unique), ``file`` and ``filehash`` (incremental reindex);
+* full text: ``title`` (boosted) and ``body``, English-stemmed, with positions for phrases;
+* names: ``surfaces`` (retrieval keys of each mention's spelling, see ``analysis``) and ``entity``
+  (normalised entity ids: ``place:…``, ``group:…``, ``person:…``, ``org:…``, ``other:…``);
+* facets and filters: ``outlet``, ``agency``, ``precision`` (exact values), ``date`` (sortable
+  number, UTC ``YYYYMMDDhhmmss``; absent when the year is unknown);
+* display: ``doc``, the stored article record (a dict) that pages and JSON are built from.
+"""
+
+from __future__ import annotations
+
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from searchapp.analysis import english_analyzer, surface_analyzer
+
+SCHEMA_VERSION = 1
+
+#: Title words count this many times a body word in BM25F.
+TITLE_BOOST = 2.5
+
+#: Entity types, in the order facets show them, with their labels.
+ENTITY_TYPES: dict[str, str] = {
+    "place": "Places",
+    "person": "People",
+    "org": "Organisations",
+    "group": "Groups",
+}
+
+
+def build_schema() -> Schema:
+    english = english_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        file=ID(stored=True),
+        filehash=ID(stored=True),
+        title=TEXT(analyzer=english, field_boost=TITLE_BOOST, phrase=True),
+        body=TEXT(analyzer=english, phrase=True),
+        surfaces=TEXT(analyzer=surface_analyzer(), phrase=False),
+        entity=KEYWORD(commas=True, lowercase=False, scorable=True),
+        outlet=ID,
+        agency=ID,
+        precision=ID,
+        date=NUMERIC(numtype=int, bits=64, sortable=True, signed=False),
+        doc=STORED,
+    )

@@ -1,0 +1,411 @@
+"""SearchRequest -> SearchPage over one open index generation (no Flask here).
+
+The text query is matched once into a set of document numbers; facet selections become boolean
+masks; results are the query's documents under every mask, and each facet is counted under every
+mask but its own, so several values of one facet combine with OR and keep their counts right.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from markupsafe import Markup
+
+from searchapp.errors import IndexDamaged, NotFound
+from searchapp.facets import FacetIndex
+from searchapp.ingest import Published
+from searchapp.names import NameBook
+from searchapp.query import Compiled, Compiler, parse
+from searchapp.schema import ENTITY_TYPES
+from searchapp.snippets import hit_spans, mark, snippet
+from searchapp.store import ENTITIES, current_generation, open_generation, read_json, require_current
+from searchapp.urlstate import SearchRequest, date_bounds, query_string
+
+FACET_TOP = 10
+FACET_MORE = 100
+
+
+@dataclass
+class Result:
+    id: str
+    title: str
+    title_html: Markup
+    outlet: str | None
+    agency: str | None
+    published: str | None
+    precision: str | None
+    published_label: str | None
+    source: str
+    snippet: str
+    snippet_html: Markup
+    entities: list[dict[str, str]]
+    matched: list[str]
+    score: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "outlet": self.outlet,
+            "agency": self.agency,
+            "published": self.published,
+            "precision": self.precision,
+            "source": self.source,
+            "snippet": self.snippet,
+            "entities": self.entities,
+            "matched": self.matched,
+            "score": self.score,
+        }
+
+
+@dataclass
+class SearchPage:
+    request: SearchRequest
+    total: int
+    took_ms: float
+    results: list[Result]
+    facets: dict[str, list[dict[str, Any]]]
+    facet_more: dict[str, str | None]  # facet -> toggle_url of its "more"/"fewer" link, None if short
+    notes: list[str]
+    matched: list[str]
+    date_granularity: str | None
+    undated: int
+    generation: str
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.request.limit))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "query": self.request.q,
+            "total": self.total,
+            "page": self.request.page,
+            "limit": self.request.limit,
+            "took_ms": round(self.took_ms, 2),
+            "notes": self.notes,
+            "matched": self.matched,
+            "results": [r.to_json() for r in self.results],
+            "facets": self.facets,
+            "date_granularity": self.date_granularity,
+            "undated": self.undated,
+            "generation": self.generation,
+        }
+
+
+def _decode(term: Any) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else term
+
+
+@dataclass
+class _Masks:
+    base: np.ndarray
+    by_facet: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def all_but(self, name: str | None) -> np.ndarray:
+        mask = self.base.copy()
+        for facet, m in self.by_facet.items():
+            if facet != name:
+                mask &= m
+        return mask
+
+
+class GenerationSearcher:
+    """One open index generation: a Whoosh searcher plus its facet arrays and entity labels."""
+
+    def __init__(self, gen: Path, book: NameBook) -> None:
+        self.gen = gen
+        self.book = book
+        self.ix = open_generation(gen)
+        try:
+            self.searcher = self.ix.searcher()
+            self.reader = self.searcher.reader()
+            self.facets = FacetIndex.build(self.reader)
+        except (OSError, EOFError, ValueError, KeyError) as exc:
+            self.ix.close()
+            raise IndexDamaged(gen.parent, f"{type(exc).__name__}: {exc}") from exc
+        self.entity_labels: dict[str, list[str]] = read_json(gen / ENTITIES, {})
+
+    def close(self) -> None:
+        self.searcher.close()
+        self.ix.close()
+
+    # --- searching --------------------------------------------------------------------------------
+
+    def search(self, req: SearchRequest) -> SearchPage:
+        started = time.perf_counter()
+        compiled = Compiler(self.reader, self.book, exact=req.exact).compile(parse(req.q))
+        fi = self.facets
+        if compiled.query is None:
+            base = fi.live.copy()
+        else:
+            base = np.zeros(fi.ndocs, dtype=bool)
+            ids = np.fromiter(compiled.query.matcher(self.searcher).all_ids(), dtype=np.int64)
+            base[ids] = True
+            base &= fi.live
+        masks = _Masks(base)
+        for name in ("outlet", "agency", "entity"):
+            chosen = set(getattr(req, name))
+            if chosen:
+                masks.by_facet[name] = fi.tables[name].docs_with_any(chosen, fi.ndocs)
+        if req.date_from or req.date_to:
+            low = date_bounds(req.date_from, False) if req.date_from else 1
+            high = date_bounds(req.date_to, True) if req.date_to else 99991231235959
+            masks.by_facet["date"] = (fi.dates >= low) & (fi.dates <= high)
+        final = masks.all_but(None)
+        docs = np.flatnonzero(final)
+        total = len(docs)
+        hits = self._rank(req, compiled, docs)
+        results = [self._result(docnum, score, compiled) for docnum, score in hits]
+        facets, more = self._facets(req, masks)
+        dates, granularity, undated = self._date_facet(req, masks)
+        facets["date"] = dates
+        matched = sorted({m for r in results for m in r.matched} | compiled.surfaces)
+        return SearchPage(
+            request=req,
+            total=total,
+            took_ms=(time.perf_counter() - started) * 1000,
+            results=results,
+            facets=facets,
+            facet_more=more,
+            notes=compiled.notes,
+            matched=matched,
+            date_granularity=granularity,
+            undated=undated,
+            generation=self.gen.name,
+        )
+
+    def _rank(
+        self, req: SearchRequest, compiled: Compiled, docs: np.ndarray
+    ) -> list[tuple[int, float | None]]:
+        start, stop = req.offset, req.offset + req.limit
+        if start >= len(docs):
+            return []
+        if req.sort != "relevance" or compiled.query is None:
+            dates = self.facets.dates[docs]
+            if req.sort == "oldest":
+                # Undated last, then oldest first; ties in index order.
+                order = np.lexsort((docs, np.where(dates == 0, np.iinfo(np.int64).max, dates)))
+            else:
+                order = np.lexsort((docs, -dates))
+            return [(int(d), None) for d in docs[order][start:stop]]
+        allowed = None if len(docs) == int(self.facets.live.sum()) else set(docs.tolist())
+        found = self.searcher.search(compiled.query, limit=stop, filter=allowed)
+        return [(hit.docnum, round(float(hit.score), 4)) for hit in found[start:stop]]
+
+    def _result(self, docnum: int, score: float | None, compiled: Compiled) -> Result:
+        stored = self.searcher.stored_fields(docnum)["doc"]
+        entities = stored.get("entities", [])
+        matched: list[str] = []
+        for ent in entities:
+            for surface in ent["surfaces"]:
+                if ent["id"] in compiled.entities or surface in compiled.surfaces:
+                    matched.append(surface)
+        matched = list(dict.fromkeys(matched))
+        snippet_html, snippet_text = snippet(stored["body"], compiled.text_terms, matched)
+        title = stored["title"] or "(untitled)"
+        published = stored.get("published")
+        return Result(
+            id=stored["id"],
+            title=title,
+            title_html=mark(title, hit_spans(title, compiled.text_terms, matched)),
+            outlet=stored.get("outlet"),
+            agency=stored.get("agency"),
+            published=published,
+            precision=stored.get("precision"),
+            published_label=_date_label(published, stored.get("date_inferred", False)),
+            source=stored["source"],
+            snippet=snippet_text,
+            snippet_html=snippet_html,
+            entities=[
+                {"id": e["id"], "name": e["name"], "type": e["type"]}
+                for e in entities
+                if e["type"] != "other"
+            ],
+            matched=matched,
+            score=score,
+        )
+
+    # --- facets -----------------------------------------------------------------------------------
+
+    def _facets(
+        self, req: SearchRequest, masks: _Masks
+    ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, str | None]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        more: dict[str, str | None] = {}
+        for name in ("outlet", "agency", "entity"):
+            table = self.facets.tables[name]
+            docs = np.flatnonzero(masks.all_but(name))
+            counts = table.count(docs)
+            selected = set(getattr(req, name))
+            top = FACET_MORE if name in req.more else FACET_TOP
+            entries: list[dict[str, Any]] = []
+            groups: dict[str, list[tuple[int, str]]] = {}
+            for i in np.flatnonzero(counts):
+                value = table.values[i]
+                kind = self._entity_type(value) if name == "entity" else ""
+                if name == "entity" and kind not in ENTITY_TYPES:
+                    continue
+                groups.setdefault(kind, []).append((-int(counts[i]), value))
+            for v in selected:  # a selected value stays visible, even at zero
+                kind = self._entity_type(v) if name == "entity" else ""
+                if all(v != value for _, value in groups.get(kind, [])):
+                    groups.setdefault(kind, []).append((0, v))
+            truncated = False
+            for kind in sorted(groups, key=lambda k: list(ENTITY_TYPES).index(k) if k in ENTITY_TYPES else 0):
+                ranked = sorted(groups[kind])
+                shown = [x for x in ranked[:top]] + [x for x in ranked[top:] if x[1] in selected]
+                truncated = truncated or len(ranked) > top
+                for neg, value in shown:
+                    entry = {
+                        "value": value,
+                        "label": self._label(name, value),
+                        "count": -neg,
+                        "selected": value in selected,
+                        "toggle_url": query_string(req.toggle(name, value)),
+                    }
+                    if name == "entity":
+                        entry["type"] = kind
+                    entries.append(entry)
+            out[name] = entries
+            if name in req.more:
+                more[name] = query_string(req.with_(more=tuple(m for m in req.more if m != name)))
+            elif truncated:
+                more[name] = query_string(req.with_(more=tuple(sorted(set(req.more) | {name}))))
+            else:
+                more[name] = None
+        return out, more
+
+    def _entity_type(self, value: str) -> str:
+        return value.split(":", 1)[0]
+
+    def _label(self, facet: str, value: str) -> str:
+        if facet == "entity":
+            known = self.entity_labels.get(value)
+            if known:
+                return known[0]
+            found = self.book.entity(value) if hasattr(self.book, "entity") else None
+            return found.name if found else value.split(":", 1)[-1]
+        return value
+
+    def _date_facet(self, req: SearchRequest, masks: _Masks) -> tuple[list[dict[str, Any]], str | None, int]:
+        """A histogram whose bucket size follows the span: years, then months, then days."""
+        mask = masks.all_but("date")
+        dates = self.facets.dates[mask]
+        undated = int((dates == 0).sum())
+        dates = dates[dates > 0]
+        if req.date_from:
+            dates = dates[dates >= date_bounds(req.date_from, False)]
+        if req.date_to:
+            dates = dates[dates <= date_bounds(req.date_to, True)]
+        if len(dates) == 0:
+            return [], None, undated
+        low, high = int(dates.min()), int(dates.max())
+        if req.date_from and req.date_to:
+            low, high = date_bounds(req.date_from, False), date_bounds(req.date_to, True)
+        span_days = _days(high) - _days(low)
+        if span_days > 2 * 366:
+            granularity, divisor = "year", 10**10
+        elif span_days > 62:
+            granularity, divisor = "month", 10**8
+        else:
+            granularity, divisor = "day", 10**6
+        keys, counts = np.unique(dates // divisor, return_counts=True)
+        buckets = []
+        for key, count in zip(keys.tolist(), counts.tolist(), strict=True):
+            digits = str(key)
+            value = "-".join(p for p in (digits[:4], digits[4:6], digits[6:8]) if p)
+            selected = req.date_from == value and req.date_to == value
+            target = (
+                req.with_(date_from=None, date_to=None)
+                if selected
+                else req.with_(date_from=value, date_to=value)
+            )
+            buckets.append(
+                {
+                    "value": value,
+                    "label": _bucket_label(value),
+                    "count": int(count),
+                    "selected": selected,
+                    "toggle_url": query_string(target),
+                }
+            )
+        return buckets, granularity, undated
+
+    # --- articles ---------------------------------------------------------------------------------
+
+    def article(self, article_id: str) -> dict[str, Any]:
+        docnum = self.searcher.document_number(id=article_id)
+        if docnum is None:
+            raise NotFound(f"no article with id {article_id!r}")
+        stored = dict(self.searcher.stored_fields(docnum)["doc"])
+        stored["published_label"] = _date_label(stored.get("published"), stored.get("date_inferred", False))
+        return stored
+
+    def stats(self) -> dict[str, Any]:
+        fi = self.facets
+        live_dates = fi.dates[fi.live & (fi.dates > 0)]
+        by_type: dict[str, int] = {}
+        for value in fi.tables["entity"].values:
+            kind = value.split(":", 1)[0]
+            by_type[kind] = by_type.get(kind, 0) + 1
+        return {
+            "articles": int(fi.live.sum()),
+            "outlets": len(fi.tables["outlet"].values),
+            "agencies": len(fi.tables["agency"].values),
+            "date_range": [_iso(int(live_dates.min())), _iso(int(live_dates.max()))]
+            if len(live_dates)
+            else None,
+            "undated": int((fi.live & (fi.dates == 0)).sum()),
+            "entities": by_type,
+        }
+
+
+def _days(number: int) -> int:
+    digits = str(number)
+    return int(digits[:4]) * 366 + int(digits[4:6]) * 31 + int(digits[6:8])
+
+
+def _iso(number: int) -> str:
+    d = str(number)
+    return f"{d[:4]}-{d[4:6]}-{d[6:8]}T{d[8:10]}:{d[10:12]}:{d[12:14]}Z"
+
+
+def _bucket_label(value: str) -> str:
+    parts = [int(p) for p in value.split("-")]
+    if len(parts) == 1:
+        return value
+    return Published(parts[0], parts[1], parts[2] if len(parts) > 2 else None).label()
+
+
+def _date_label(published: str | None, inferred: bool) -> str | None:
+    return Published.from_iso(published, inferred).label() if published else None
+
+
+class IndexHolder:
+    """Per process: the searcher of the live generation, reopened when ``CURRENT`` moves."""
+
+    def __init__(self, root: Path, book: NameBook) -> None:
+        self.root = root
+        self.book = book
+        self._current: GenerationSearcher | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> GenerationSearcher:
+        gen = current_generation(self.root)
+        current = self._current
+        if current is not None and current.gen == gen:
+            return current
+        with self._lock:
+            if self._current is not None and self._current.gen == gen:
+                return self._current
+            fresh = GenerationSearcher(require_current(self.root), self.book)
+            old, self._current = self._current, fresh
+            # The old searcher is left to the garbage collector: a request may still be using it.
+            del old
+            return fresh

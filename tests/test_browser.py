@@ -1,0 +1,112 @@
+"""The search page in a real headless Chromium (Debian's), driven by Playwright, over gunicorn."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+if not os.path.exists(CHROMIUM):
+    if os.environ.get("CI"):
+        raise RuntimeError("chromium is missing: .ci/run must install it (make browser)")
+    pytest.skip("chromium is not installed (run `make browser`)", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+def state(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(url).query)
+
+
+def result_titles(page) -> list[str]:  # type: ignore[no-untyped-def]
+    return page.locator("li.hit h3").all_inner_texts()
+
+
+def test_search_facets_back_and_article(browser, live_server) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    external: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(live_server.url) else external.append(r.url))
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+    # 1. Type a query.
+    page.goto(live_server.url + "/")
+    page.fill("#q", "Qaryatayn")
+    page.press("#q", "Enter")
+    page.wait_for_url("**/search?q=Qaryatayn")
+    assert state(page.url) == {"q": ["Qaryatayn"]}
+    assert len(result_titles(page)) == 5
+    assert page.locator("#total").inner_text().startswith("5 articles")
+    assert page.locator("mark", has_text="Quaryatayn").count() >= 1
+
+    # 2. Click a facet value.
+    page.click("ul.facet[data-facet=outlet] a[data-value=AFP]")
+    page.wait_for_url("**outlet=AFP**")
+    assert state(page.url) == {"q": ["Qaryatayn"], "outlet": ["AFP"]}
+    assert result_titles(page) == ["Army pressures ISIS in central Syria"]
+
+    # 3. Click a second value of the same facet: OR within a facet.
+    page.click("ul.facet[data-facet=outlet] a[data-value=Reuters]")
+    page.wait_for_url("**outlet=Reuters**")
+    assert state(page.url) == {"q": ["Qaryatayn"], "outlet": ["AFP", "Reuters"]}
+    assert sorted(result_titles(page)) == [
+        "Army pressures ISIS in central Syria",
+        "Syrian Forces Seize Daesh-Held Town Near Palmyra",
+    ]
+    reuters = page.locator("ul.facet[data-facet=outlet] li", has_text="Reuters")
+    assert reuters.locator(".count").inner_text() == "1"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "search-results.png"), full_page=True)
+
+    # 4. Go back: the previous search state, from the URL alone.
+    page.go_back()
+    page.wait_for_url("**outlet=AFP")
+    assert state(page.url) == {"q": ["Qaryatayn"], "outlet": ["AFP"]}
+    assert result_titles(page) == ["Army pressures ISIS in central Syria"]
+
+    # 5. Open an article, and come back to the search it came from.
+    page.click("li.hit h3 a")
+    page.wait_for_url("**/article/**")
+    assert page.locator("h1").inner_text() == "Army pressures ISIS in central Syria"
+    assert "Beirut" in page.locator("dl.meta").inner_text()
+    page.click("a.back")
+    page.wait_for_url("**/search?q=Qaryatayn&outlet=AFP")
+    assert result_titles(page) == ["Army pressures ISIS in central Syria"]
+
+    assert external == [], f"the page loaded from elsewhere: {external}"
+    assert errors == [], f"console errors (CSP violations show here): {errors}"
+    page.close()
+
+
+def test_bad_parameter_page_in_the_browser(browser, live_server) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    response = page.goto(live_server.url + "/search?from=2016-13-45")
+    assert response is not None and response.status == 400
+    assert "from: '2016-13-45' is not a date" in page.locator(".message").inner_text()
+    page.close()

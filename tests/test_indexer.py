@@ -1,0 +1,225 @@
+"""Reindexing: incremental, atomic, crash-safe, exclusive. Real indexes, real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from searchapp.errors import IndexBusy, SchemaMismatch
+from searchapp.indexer import reindex
+from searchapp.names import default_book
+from searchapp.search import IndexHolder
+from searchapp.store import CURRENT, LOCK, META, current_generation, generations, read_json, write_json
+from searchapp.urlstate import SearchRequest
+from tests.conftest import SAMPLE
+from tests.corpus import write_jsonl, write_many
+
+
+def search_ids(index: Path, q: str = "", limit: int = 1000) -> list[str]:
+    holder = IndexHolder(index, default_book())
+    page = holder.get().search(SearchRequest(q=q, limit=limit, sort="oldest"))
+    return [r.id for r in page.results]
+
+
+def cli(*args: str, **kwargs) -> subprocess.Popen:  # type: ignore[type-arg]
+    return subprocess.Popen([sys.executable, "-m", "searchapp", *args], **kwargs)
+
+
+def test_incremental_add_change_delete(tmp_path: Path) -> None:
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(SAMPLE, corpus)
+    first = reindex([corpus], index, workers=1)
+    assert (first.added, first.updated, first.removed, first.unchanged) == (5, 0, 0, 0)
+
+    again = reindex([corpus], index, workers=1)
+    assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 5)
+    assert again.generation is None  # no work, no new generation
+
+    write_jsonl(corpus / "new.jsonl", 0, 3)
+    changed = next(corpus.glob("003_*.txt"))
+    changed.write_text(changed.read_text() + "\n\nA late paragraph about Tadmur.\n")
+    gone = next(corpus.glob("004_*.txt"))
+    gone_ids = [i for i in search_ids(index) if i]
+    gone.unlink()
+    third = reindex([corpus], index, workers=1)
+    assert (third.added, third.updated, third.removed, third.unchanged) == (3, 1, 1, 3)
+    ids = search_ids(index)
+    assert len(ids) == 7 and len(set(ids)) == 7
+    assert len(set(gone_ids) - set(ids)) == 1
+    assert "late paragraph" in json.dumps(
+        IndexHolder(index, default_book()).get().search(SearchRequest(q='"late paragraph"')).to_json()
+    )
+
+
+def test_a_file_outside_the_given_paths_is_kept(tmp_path: Path) -> None:
+    a, b, index = tmp_path / "a", tmp_path / "b", tmp_path / "index"
+    write_jsonl(a / "one.jsonl", 0, 2)
+    write_jsonl(b / "two.jsonl", 10, 2)
+    reindex([a, b], index, workers=1)
+    result = reindex([a], index, workers=1)
+    assert result.removed == 0 and result.articles == 4
+
+
+def test_full_swap_under_a_searcher_held_by_another_process(tmp_path: Path) -> None:
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    write_jsonl(corpus / "a.jsonl", 0, 20)
+    reindex([corpus], index, workers=1)
+    holder_script = f"""
+import sys, json
+from pathlib import Path
+from searchapp.names import default_book
+from searchapp.search import IndexHolder
+from searchapp.urlstate import SearchRequest
+holder = IndexHolder(Path({str(index)!r}), default_book())
+held = holder.get()
+print(json.dumps([held.search(SearchRequest(limit=100)).total, held.gen.name]), flush=True)
+sys.stdin.readline()
+# The searcher opened before the swap still answers from its own generation...
+print(json.dumps([held.search(SearchRequest(limit=100)).total, held.gen.name]), flush=True)
+# ...and the next request picks up the new one, without a restart.
+fresh = holder.get()
+print(json.dumps([fresh.search(SearchRequest(limit=100)).total, fresh.gen.name]), flush=True)
+"""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", holder_script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        before = json.loads(proc.stdout.readline())  # type: ignore[union-attr]
+        assert before[0] == 20
+        write_jsonl(corpus / "b.jsonl", 100, 5)
+        result = reindex([corpus], index, full=True, workers=1)
+        assert result.added == 25
+        proc.stdin.write("go\n")  # type: ignore[union-attr]
+        proc.stdin.flush()  # type: ignore[union-attr]
+        held = json.loads(proc.stdout.readline())  # type: ignore[union-attr]
+        fresh = json.loads(proc.stdout.readline())  # type: ignore[union-attr]
+    finally:
+        proc.wait(timeout=60)
+    assert held == before
+    assert fresh[0] == 25 and fresh[1] != before[1]
+
+
+def test_second_reindex_is_refused_while_one_runs(tmp_path: Path) -> None:
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    write_many(corpus, files=60, per_file=60)
+    proc = cli(
+        "reindex",
+        str(corpus),
+        "--index",
+        str(index),
+        "--workers",
+        "1",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            lock = index / LOCK
+            if lock.exists() and lock.read_text().strip() == str(proc.pid):
+                break
+            time.sleep(0.01)
+        else:
+            pytest.fail("the first reindex never took the lock")
+        with pytest.raises(IndexBusy) as info:
+            reindex([corpus], index, workers=1)
+        assert f"index is being updated by PID {proc.pid}" in str(info.value)
+        second = subprocess.run(
+            [sys.executable, "-m", "searchapp", "reindex", str(corpus), "--index", str(index)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 1
+        assert f"index is being updated by PID {proc.pid}" in second.stderr
+        assert "Traceback" not in second.stderr
+    finally:
+        assert proc.wait(timeout=300) == 0
+
+
+def test_killed_reindex_leaves_the_old_index_whole(tmp_path: Path) -> None:
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    write_many(corpus, files=4, per_file=50)
+    reindex([corpus], index, workers=1)
+    before = search_ids(index, "army")
+    live = current_generation(index)
+    write_many(corpus / "more", files=30, per_file=40, seed=99)
+    rng = random.Random(5)
+    for attempt in range(4):
+        proc = cli(
+            "reindex",
+            str(corpus),
+            "--index",
+            str(index),
+            "--workers",
+            "2",
+            "--full" if attempt % 2 else "--workers=2",
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(0.3, 2.5))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        if current_generation(index) != live:
+            break  # it finished before the kill: nothing left to prove this round
+        assert search_ids(index, "army") == before
+        assert (index / CURRENT).read_text().strip() == live.name  # type: ignore[union-attr]
+    result = reindex([corpus], index, workers=2)
+    assert result.articles == 200 + 1200
+    assert result.stale_lock_pid is None or result.stale_lock_pid > 0
+    assert len(generations(index)) <= 3
+
+
+def test_schema_version_is_checked(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    reindex([SAMPLE], index, workers=1)
+    gen = current_generation(index)
+    meta = read_json(gen / META)  # type: ignore[operator]
+    meta["schema_version"] = -1
+    write_json(gen / META, meta)  # type: ignore[operator]
+    with pytest.raises(SchemaMismatch, match="reindex --full"):
+        reindex([SAMPLE], index, workers=1)
+    assert reindex([SAMPLE], index, full=True, workers=1).added == 5
+
+
+def test_stale_lock_is_recognised_and_cleared(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    index.mkdir()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (index / LOCK).write_text(str(dead.pid))
+    result = reindex([SAMPLE], index, workers=1)
+    assert result.stale_lock_pid == dead.pid
+    assert (index / LOCK).read_text() == ""
+
+
+def test_parallel_parse_gives_the_same_index(tmp_path: Path) -> None:
+    corpus = write_many(tmp_path / "corpus", files=80, per_file=5)
+    one = reindex([corpus], tmp_path / "one", workers=1)
+    two = reindex([corpus], tmp_path / "two", workers=2)
+    assert one.added == two.added == 400
+    assert search_ids(tmp_path / "one", "Palmyra") == search_ids(tmp_path / "two", "Palmyra")
+
+
+def test_kill_is_sigkill_safe_even_mid_publish(tmp_path: Path) -> None:
+    """A new generation that never got published is removed by the next run."""
+    index = tmp_path / "index"
+    reindex([SAMPLE], index, workers=1)
+    live = current_generation(index)
+    debris = index / "gen-999999"
+    debris.mkdir()
+    (debris / "junk").write_text("half-written")
+    assert current_generation(index) == live
+    write_jsonl(tmp_path / "x.jsonl", 0, 1)
+    reindex([SAMPLE, tmp_path / "x.jsonl"], index, workers=1)
+    assert not debris.exists()
+    assert os.path.exists(index / CURRENT)

@@ -1,0 +1,64 @@
+"""The names issue's must-show queries, end to end: real index, real query compiler, real CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from searchapp.cli import main
+
+
+def sources(index: Path, query: str, *extra: str) -> set[str]:
+    result = CliRunner().invoke(main, ["search", query, "--index", str(index), "--json", *extra])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    return {Path(r["source"]).name[:3] for r in data["results"]}
+
+
+ALL = {"000", "001", "002", "003", "004"}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Qaryatayn", ALL),
+        ("Karyatein", ALL),
+        ("القريتين", ALL),
+        ("Al-Qaryatain", ALL),
+        ("Quaryatayn", ALL),
+        ("al Qaryatayn", ALL),
+        ("Tadmur", {"000", "002", "003", "004"}),
+        ("Palmyra", {"000", "002", "003", "004"}),
+        ("Daesh", ALL),
+        ("ISIL", ALL),
+        ("Islamic State", ALL),
+        ("Rakka", {"004"}),
+        ("Raqqa", {"004"}),
+        ("Deir Ezzor", {"004"}),
+        ('"Deir Ezzor"', {"004"}),
+        ("Hama", set()),
+        ("Homs", {"001"}),
+        ("missile", set()),
+    ],
+)
+def test_spellings_find_the_articles(sample_index: Path, query: str, expected: set[str]) -> None:
+    assert sources(sample_index, query) == expected
+
+
+def test_exact_switch_turns_expansion_off(sample_index: Path) -> None:
+    assert sources(sample_index, "Quaryatayn", "--exact") == {"001"}
+    assert sources(sample_index, "=Quaryatayn") == {"001"}
+    assert sources(sample_index, "Quaryatayn") == ALL
+
+
+def test_result_says_which_spellings_matched(sample_index: Path) -> None:
+    result = CliRunner().invoke(main, ["search", "Qaryatayn", "--index", str(sample_index), "--json"])
+    data = json.loads(result.output)
+    by_file = {Path(r["source"]).name[:3]: r["matched"] for r in data["results"]}
+    assert "Quaryatayn" in by_file["001"]
+    assert "Al-Qaryatain" in by_file["000"]
+    assert "<mark>" not in data["results"][0]["snippet"]
+    assert set(data["matched"]) >= {"Quaryatayn", "Al-Qaryatain"}
