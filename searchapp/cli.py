@@ -163,8 +163,8 @@ def search_command(
     args["exact"] = ["1"] if opts["exact"] else []
     args["collapse"] = ["1"] if opts["collapse"] else []
     request = from_args(args)
-    holder = IndexHolder(root, NameBook.load(alias_files(aliases), cache_dir=root))
-    page = holder.get().search(request)
+    with IndexHolder(root, NameBook.load(alias_files(aliases), cache_dir=root)) as holder:
+        page = holder.get().search(request)
     if as_json:
         click.echo(json.dumps(page.to_json(), ensure_ascii=False, indent=1))
         return

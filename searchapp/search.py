@@ -135,6 +135,12 @@ class GenerationSearcher:
         self.searcher.close()
         self.ix.close()
 
+    def __enter__(self) -> GenerationSearcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # --- searching --------------------------------------------------------------------------------
 
     def search(self, req: SearchRequest) -> SearchPage:
@@ -388,12 +394,19 @@ def _date_label(published: str | None, inferred: bool) -> str | None:
 
 
 class IndexHolder:
-    """Per process: the searcher of the live generation, reopened when ``CURRENT`` moves."""
+    """Per process: the searcher of the live generation, reopened when ``CURRENT`` moves.
+
+    A replaced searcher may still be serving a request on another thread, so it is retired and
+    closed a little later rather than at once.
+    """
+
+    RETIRE_SECONDS = 30.0
 
     def __init__(self, root: Path, book: NameBook) -> None:
         self.root = root
         self.book = book
         self._current: GenerationSearcher | None = None
+        self._retired: list[tuple[float, GenerationSearcher]] = []
         self._lock = threading.Lock()
 
     def get(self) -> GenerationSearcher:
@@ -405,7 +418,30 @@ class IndexHolder:
             if self._current is not None and self._current.gen == gen:
                 return self._current
             fresh = GenerationSearcher(require_current(self.root), self.book)
-            old, self._current = self._current, fresh
-            # The old searcher is left to the garbage collector: a request may still be using it.
-            del old
+            now = time.monotonic()
+            if self._current is not None:
+                self._retired.append((now, self._current))
+            self._current = fresh
+            keep = []
+            for since, old in self._retired:
+                if now - since > self.RETIRE_SECONDS:
+                    old.close()
+                else:
+                    keep.append((since, old))
+            self._retired = keep
             return fresh
+
+    def close(self) -> None:
+        with self._lock:
+            for _, old in self._retired:
+                old.close()
+            self._retired = []
+            if self._current is not None:
+                self._current.close()
+                self._current = None
+
+    def __enter__(self) -> IndexHolder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -14,11 +14,8 @@ from searchapp.store import META, read_json, require_current
 def index_stats(root: Path) -> dict[str, Any]:
     """Figures for the live generation; raises IndexMissing / IndexDamaged / SchemaMismatch."""
     gen = require_current(root)
-    searcher = GenerationSearcher(gen, default_book())
-    try:
+    with GenerationSearcher(gen, default_book()) as searcher:
         figures = searcher.stats()
-    finally:
-        searcher.close()
     meta = read_json(gen / META, {})
     size = sum(p.stat().st_size for p in gen.iterdir() if p.is_file())
     return {

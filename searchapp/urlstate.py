@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -128,12 +129,17 @@ def _flag(args: Mapping[str, list[str]], name: str) -> bool:
     raise BadRequest(name, f"{raw!r} is not a switch: use 1 or 0")
 
 
+def _has_control(text: str) -> bool:
+    """Control characters other than white space (tabs and newlines fold into spaces)."""
+    return any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in text)
+
+
 def _values(args: Mapping[str, list[str]], name: str) -> tuple[str, ...]:
     values = sorted({v.strip() for v in args.get(name, []) if v.strip()})
     if len(values) > MAX_VALUES:
         raise BadRequest(name, f"at most {MAX_VALUES} values")
     for v in values:
-        if len(v) > 300 or not v.isprintable():
+        if len(v) > 300 or _has_control(v):
             raise BadRequest(name, "a value is too long or holds control characters")
     return tuple(values)
 
@@ -148,7 +154,7 @@ def from_args(args: Mapping[str, Any]) -> SearchRequest:
     q = (_one(lists, "q") or "").strip()
     if len(q) > MAX_QUERY:
         raise BadRequest("q", f"the query is {len(q)} characters long; at most {MAX_QUERY}")
-    if not q.isprintable() and any(ord(c) < 32 and c not in "\t\n\r" for c in q):
+    if _has_control(q):
         raise BadRequest("q", "the query holds control characters")
     sort = _one(lists, "sort") or "relevance"
     if sort not in SORTS:

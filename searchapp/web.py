@@ -191,6 +191,12 @@ def feed() -> Response:
     return Response(body, mimetype="application/atom+xml")
 
 
+@bp.route("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico whatever the page says; answer with the SVG icon."""
+    return current_app.send_static_file("favicon.svg")
+
+
 @bp.route("/opensearch.xml")
 def opensearch() -> Response:
     body = render_template("opensearch.xml", root=request.host_url.rstrip("/"))

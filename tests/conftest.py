@@ -39,7 +39,11 @@ def sample_index(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @pytest.fixture(scope="session")
 def app(sample_index: Path):  # type: ignore[no-untyped-def]
-    return create_app({"INDEX": str(sample_index), "TESTING": True})
+    app = create_app({"INDEX": str(sample_index), "TESTING": True})
+    yield app
+    holder = app.extensions.get("searchapp.holder")
+    if holder is not None:
+        holder.close()
 
 
 @pytest.fixture()
@@ -67,7 +71,9 @@ class Gunicorn:
         import os
         import subprocess
         import sys
+        import tempfile
 
+        self.log = tempfile.TemporaryFile()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "SEARCHAPP_INDEX": str(index)}
@@ -77,7 +83,7 @@ class Gunicorn:
             env=env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
         )
         self.wait_ready()
 
@@ -88,7 +94,8 @@ class Gunicorn:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {self.proc.stderr.read().decode()}")  # type: ignore[union-attr]
+                self.log.seek(0)
+                raise RuntimeError(f"gunicorn exited: {self.log.read().decode()}")
             try:
                 with urllib.request.urlopen(self.url + "/api/search?limit=1", timeout=2) as r:
                     if r.status == 200:
@@ -104,6 +111,7 @@ class Gunicorn:
         except Exception:
             self.proc.kill()
             self.proc.wait()
+        self.log.close()
 
 
 @pytest.fixture(scope="session")

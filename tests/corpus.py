@@ -35,7 +35,8 @@ def write_jsonl(path: Path, start: int, count: int, seed: int = 7) -> Path:
     return path
 
 
-def write_many(folder: Path, files: int, per_file: int, seed: int = 7) -> Path:
+def write_many(folder: Path, files: int, per_file: int, seed: int = 7, first: int = 0) -> Path:
+    """``files`` JSONL files of ``per_file`` articles, ids numbered from ``first``."""
     for f in range(files):
-        write_jsonl(folder / f"batch-{f:04d}.jsonl", f * per_file, per_file, seed)
+        write_jsonl(folder / f"batch-{f:04d}.jsonl", first + f * per_file, per_file, seed)
     return folder

@@ -66,7 +66,7 @@ def test_search_and_stats(sample_index: Path) -> None:
     )
     assert result.exit_code == 0 and "1 results" in result.output
     stats = CliRunner().invoke(main, ["stats", "--index", str(sample_index), "--json"])
-    figures = json.loads(stats.output)
+    figures = json.loads(stats.stdout)
     assert figures["articles"] == 5 and figures["outlets"] == 4
     assert figures["date_range"][0].startswith("2016-03-29")
     assert figures["schema_version"] >= 1 and figures["index_bytes"] > 0 and figures["last_reindex"]

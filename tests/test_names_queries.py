@@ -14,7 +14,7 @@ from searchapp.cli import main
 def sources(index: Path, query: str, *extra: str) -> set[str]:
     result = CliRunner().invoke(main, ["search", query, "--index", str(index), "--json", *extra])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     return {Path(r["source"]).name[:3] for r in data["results"]}
 
 
@@ -56,7 +56,7 @@ def test_exact_switch_turns_expansion_off(sample_index: Path) -> None:
 
 def test_result_says_which_spellings_matched(sample_index: Path) -> None:
     result = CliRunner().invoke(main, ["search", "Qaryatayn", "--index", str(sample_index), "--json"])
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     by_file = {Path(r["source"]).name[:3]: r["matched"] for r in data["results"]}
     assert "Quaryatayn" in by_file["001"]
     assert "Al-Qaryatain" in by_file["000"]

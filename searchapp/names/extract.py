@@ -1,0 +1,375 @@
+"""Entity extraction: alias-table entities, gazetteer places and other capitalised names in article text.
+
+Pipeline for one field (title or body):
+
+1. Tokenise into letter words (Latin or Arabic script; internal apostrophes kept, possessive 's dropped).
+   A hyphen followed by a lowercase non-word fragment is a line-break hyphen and is joined ("Qala-mun").
+   An Arabic article (Al/El any time, lowercase or other articles only when hyphenated, e.g. "as-Sham")
+   is attached to the following word.
+2. Alias table, longest match first, at every word (case-sensitive short forms exactly, outside ALL-CAPS
+   lines for forms of <= 2 letters; other aliases spelling-tolerantly, starting at a capitalised word).
+3. Gazetteer, on runs of capitalised words, longest span first (<= 4 words). Ordinary English words
+   (lexicon) and ALL-CAPS words only count as places on a literal name match of a big place. A match on
+   the canonical form (Quaryatayn ~ Qaryatayn) is accepted; a fuzzy one (only spelling_match) only for a
+   big place in the region and names of 6+ letters. Same-named places are ranked by the countries the
+   article names (countries, adjectives, unambiguous big places), exactness, region and size.
+4. Remaining capitalised runs become untyped "other" names, after trimming function words, titles,
+   days and months; runs made only of ordinary words, single sentence-initial words and ALL-CAPS words
+   are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .gazetteer import BUILTIN_LEXICON, CANONICAL, FULL_COUNTRIES, LITERAL, MIN_POP_ELSEWHERE, Gazetteer
+from .keys import canonical_forms, name_keys, spelling_match
+
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’ʼ][^\W\d_]+)*")
+_POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
+_ARTICLES_ANY = frozenset({"al", "el"})
+_ARTICLES_HYPHEN = frozenset("al el ad ed ar er as es ash esh at et az ez an en ath adh".split())
+_LINKERS = frozenset({"bin", "ibn", "bint", "abu", "de", "du", "da", "la", "van", "von", "of"})
+_HYPHEN_SUFFIXES = frozenset(
+    {"held", "based", "backed", "led", "controlled", "run", "linked", "allied", "style"}
+)
+FUZZY_MIN_POP = 10_000  # a spelling not listed in GeoNames only names a town of this size in a named country
+_UPPER = re.compile(r"[A-Z]")
+_LOWER = re.compile(r"[a-z]")
+_LINK_SEPS = frozenset({" ", "-", "\u2011", "\u00a0"})
+_SENT_END = frozenset(".!?:;\"“”‘’'()[]–—|")
+
+
+@dataclass(slots=True)
+class Tok:
+    start: int
+    end: int
+    text: str
+    pre: int  # start of an attached article, else == start
+    cap: bool
+    allcaps: bool
+    sent_init: bool
+    link_before: bool  # joined to the previous token by a space or hyphen (same name run possible)
+    caps_line: bool
+
+
+def _is_arabic(s: str) -> bool:
+    return "\u0600" <= s[0] <= "\u06ff"
+
+
+def tokenize(text: str, lexicon: frozenset[str], keep_lower: frozenset[str] | None = None) -> list[Tok]:
+    """Word tokens of *text*. With *keep_lower*, lowercase words not in that set are dropped (they can be
+    neither names nor parts of names; dropping them makes the scan several times faster)."""
+    raw: list[list] = []
+    for m in _TOKEN.finditer(text):
+        t = m.group()
+        if keep_lower is not None and t[0].islower() and t not in keep_lower:
+            s = m.start()
+            if not (raw and text[s - 1] == "-" and raw[-1][1] == s - 1):
+                continue
+        s, e = m.start(), m.end()
+        if ("'" in t or "’" in t) and len(t) > 3 and _POSSESSIVE.search(t):
+            e -= 2
+            t = t[:-2]
+        # line-break hyphen: "Qala-mun" -> one token
+        if (
+            raw
+            and text[s - 1] == "-"
+            and raw[-1][1] == s - 1
+            and t.islower()
+            and t not in lexicon
+            and t not in _HYPHEN_SUFFIXES
+            and raw[-1][2].lower() not in _ARTICLES_HYPHEN
+            and raw[-1][2][:1].isupper()
+        ):
+            raw[-1][1] = e
+            raw[-1][2] = raw[-1][2] + t
+            continue
+        raw.append([s, e, t])
+    # ALL-CAPS lines (>= 90% of >= 4 ASCII letters upper-case)
+    caps_lines: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        up = len(_UPPER.findall(line))
+        if up >= 4 and up >= 9 * len(_LOWER.findall(line)):
+            caps_lines.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    toks: list[Tok] = []
+    prev_end = 0
+    li = 0
+    ncl = len(caps_lines)
+    for s, e, t in raw:
+        if s == prev_end + 1 and text[prev_end] == " " and toks:
+            sent_init, link = False, True
+        else:
+            sep = text[prev_end:s]
+            first = not toks
+            link = not first and sep in _LINK_SEPS
+            j = s - 1
+            while j >= 0 and text[j] in " \t\u00a0":
+                j -= 1
+            sent_init = j < 0 or text[j] == "\n" or text[j] in _SENT_END
+        c0 = t[0]
+        cap = c0.isupper() or "\u0600" <= c0 <= "\u06ff"
+        if ncl:
+            while li < ncl and caps_lines[li][1] < s:
+                li += 1
+            cl = li < ncl and caps_lines[li][0] <= s
+        else:
+            cl = False
+        toks.append(Tok(s, e, t, s, cap, cap and len(t) >= 2 and t.isupper(), sent_init, link, cl))
+        prev_end = e
+    # attach articles
+    out: list[Tok] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        low = t.text.lower()
+        if i + 1 < len(toks) and toks[i + 1].link_before and not toks[i + 1].text.islower():
+            sep = text[t.end : toks[i + 1].start]
+            nxt = toks[i + 1]
+            if (low in _ARTICLES_ANY and (t.cap or sep == "-")) or (
+                low in _ARTICLES_HYPHEN and sep == "-" and not t.allcaps
+            ):
+                nxt.pre = t.start
+                nxt.sent_init = nxt.sent_init or t.sent_init
+                nxt.link_before = t.link_before
+                i += 1
+                continue
+            if low in _ARTICLES_HYPHEN and t.cap and sep == " " and not t.sent_init and len(low) <= 3:
+                nxt.pre = t.start
+                nxt.link_before = t.link_before
+                i += 1
+                continue
+        out.append(t)
+        i += 1
+    return out
+
+
+def is_ordinary(word: str, lexicon: frozenset[str]) -> bool:
+    """An English word (or a simple inflection of one): not a name by itself."""
+    w = word.lower()
+    if w in lexicon:
+        return True
+    for suf, rep in (("s", ""), ("es", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"), ("ies", "y")):
+        if w.endswith(suf) and len(w) > len(suf) + 2 and w[: -len(suf)] + rep in lexicon:
+            return True
+    return False
+
+
+@lru_cache(maxsize=200_000)
+def tok_norm(tok: str) -> str:
+    forms = canonical_forms(tok)
+    return forms[0] if forms else tok.lower()
+
+
+@lru_cache(maxsize=200_000)
+def tok_key(tok: str) -> str:
+    keys = name_keys(tok)
+    return min(keys) if keys else tok.lower()
+
+
+@lru_cache(maxsize=200_000)
+def tok_eq(text_tok: str, alias_tok: str) -> bool:
+    if tok_norm(text_tok) == tok_norm(alias_tok):
+        return True
+    return len(text_tok) >= 5 and spelling_match(text_tok, alias_tok)
+
+
+@dataclass(frozen=True)
+class Cand:
+    start: int  # token index
+    end: int  # token index (exclusive)
+    kind: str  # "alias" | "place" | "other"
+    value: object  # alias entity index | tuple of (place idx, exact) | None
+
+
+class Extractor:
+    """Finds name mentions; entity construction is left to the caller (NameBook)."""
+
+    def __init__(
+        self, gaz: Gazetteer, alias_entities: list, alias_forms: list[tuple[int, tuple[str, ...], bool]]
+    ):
+        self.gaz = gaz
+        self.lexicon = gaz.lexicon
+        self.alias_entities = alias_entities
+        # first-token index: case-sensitive by exact text, others by key of first word
+        self.cs_index: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+        self.ci_index: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+        for ent_idx, toks, cs in alias_forms:
+            if not toks:
+                continue
+            if cs:
+                self.cs_index.setdefault(toks[0], []).append((toks, ent_idx))
+            else:
+                self.ci_index.setdefault(tok_key(toks[0]), []).append((toks, ent_idx))
+        for d in (self.cs_index, self.ci_index):
+            for v in d.values():
+                v.sort(key=lambda t: -len(t[0]))
+        words = {w for _e, toks, _cs in alias_forms for w in toks[1:]}
+        self.keep_lower = frozenset(
+            {w for w in words if w[:1].islower()} | _ARTICLES_HYPHEN | _LINKERS | {w.lower() for w in words}
+        )
+
+    # ------------------------------------------------------------------ aliases
+    def match_alias(self, toks: list[Tok], i: int, query: bool = False) -> tuple[int, int] | None:
+        """Longest alias at token i: (end token index, entity index)."""
+        t = toks[i]
+        best: tuple[int, int] | None = None
+        for forms, ent in self.cs_index.get(t.text, ()):
+            n = len(forms)
+            if best and n <= best[0] - i:
+                break
+            if i + n > len(toks) or any(toks[i + k].text != forms[k] for k in range(n)):
+                continue
+            if any(not toks[i + k].link_before for k in range(1, n)):
+                continue
+            if not query and sum(map(len, forms)) <= 2 and t.caps_line:
+                continue
+            best = (i + n, ent)
+            break
+        if not (t.cap or query):
+            return best
+        for forms, ent in self.ci_index.get(tok_key(t.text), ()):
+            n = len(forms)
+            if best and n <= best[0] - i:
+                break
+            if i + n > len(toks) or any(not toks[i + k].link_before for k in range(1, n)):
+                continue
+            if all(tok_eq(toks[i + k].text, forms[k]) for k in range(n)):
+                best = (i + n, ent)
+                break
+        return best
+
+    # ------------------------------------------------------------------ places
+    def place_candidates(self, text: str, toks: list[Tok], i: int, j: int) -> tuple[tuple[int, bool], ...]:
+        surface = text[toks[i].pre : toks[j - 1].end]
+        cands = self.gaz.match(surface)
+        if not cands:
+            return ()
+        words = [toks[k].text for k in range(i, j)]
+        ordinary = all(is_ordinary(w, self.lexicon) for w in words)
+        shouting = any(toks[k].allcaps for k in range(i, j))
+        if ordinary or shouting:
+            cands = tuple(
+                c
+                for c in cands
+                if c[1] == LITERAL
+                and (self.gaz.places[c[0]][3] >= MIN_POP_ELSEWHERE or c[0] in self.gaz.capital_of)
+            )
+            if ordinary and toks[i].sent_init and j - i == 1:
+                cands = tuple(c for c in cands if self.gaz.places[c[0]][3] >= 1_000_000)
+        return cands
+
+    @staticmethod
+    def _short(text: str, toks: list[Tok], i: int, j: int) -> bool:
+        """Names of < 6 letters are too short for a fuzzy (not literally listed) place match."""
+        return sum(len(toks[k].text) for k in range(i, j)) < 6
+
+    def choose_place(
+        self, cands: tuple[tuple[int, int], ...], context: set[str] | None, short: bool = False
+    ) -> int | None:
+        """Best place for a mention given the countries the article names (``None``: not known yet).
+
+        A fuzzy match (a spelling GeoNames does not list, and not the same canonical form either) is only
+        accepted for a big place in the region, or with a known context for a town in a named country."""
+        best, best_score = None, -1e9
+        if context is None:
+            context = set()
+        for idx, level in cands:
+            exact = level >= CANONICAL
+            _gid, _name, cc, pop = self.gaz.places[idx]
+            if not exact and (
+                short
+                or not (
+                    (cc in context and pop >= FUZZY_MIN_POP)
+                    or (cc in FULL_COUNTRIES and pop >= MIN_POP_ELSEWHERE)
+                )
+            ):
+                continue
+            score = (
+                (3.0 if cc in context else 0.0)
+                + (2.0 if exact else 0.0)
+                + (1.0 if cc in FULL_COUNTRIES else 0.0)
+                + self.gaz.weight(idx) / 2
+            )
+            if score > best_score:
+                best, best_score = idx, score
+        return best
+
+    # ------------------------------------------------------------------ main
+    def scan(self, text: str, toks: list[Tok] | None = None) -> tuple[list[Tok], list[Cand]]:
+        if toks is None:
+            toks = tokenize(text, self.lexicon, self.keep_lower)
+        out: list[Cand] = []
+        i, n = 0, len(toks)
+        other_run: list[int] = []
+
+        def flush() -> None:
+            if other_run:
+                c = self.other_cand(toks, other_run)
+                if c:
+                    out.append(c)
+                other_run.clear()
+
+        cs_index = self.cs_index
+        while i < n:
+            t = toks[i]
+            al = self.match_alias(toks, i) if (t.cap or t.text in cs_index) else None
+            if al:
+                flush()
+                out.append(Cand(i, al[0], "alias", al[1]))
+                i = al[0]
+                continue
+            if not t.cap:
+                if (
+                    other_run
+                    and t.text in _LINKERS
+                    and i + 1 < n
+                    and toks[i + 1].cap
+                    and toks[i + 1].link_before
+                ):
+                    other_run.append(i)
+                else:
+                    flush()
+                i += 1
+                continue
+            # run of capitalised words starting at i
+            j = i + 1
+            while j < n and j - i < 4 and toks[j].cap and toks[j].link_before:
+                j += 1
+            found = None
+            for k in range(j, i, -1):
+                cands = self.place_candidates(text, toks, i, k)
+                if cands and self.choose_place(cands, None, self._short(text, toks, i, k)) is not None:
+                    found = (k, cands)
+                    break
+            if found:
+                flush()
+                out.append(Cand(i, found[0], "place", found[1]))
+                i = found[0]
+                continue
+            if other_run and not t.link_before:
+                flush()
+            other_run.append(i)
+            i += 1
+        flush()
+        return toks, out
+
+    def other_cand(self, toks: list[Tok], run: list[int]) -> Cand | None:
+        while run and (toks[run[0]].text.lower() in BUILTIN_LEXICON or toks[run[0]].text in _LINKERS):
+            run = run[1:]
+        while run and (toks[run[-1]].text.lower() in BUILTIN_LEXICON or toks[run[-1]].text in _LINKERS):
+            run = run[:-1]
+        if not run:
+            return None
+        words = [toks[k] for k in run]
+        if any(w.allcaps for w in words):
+            return None
+        if all(is_ordinary(w.text, self.lexicon) for w in words):
+            return None
+        if len(words) == 1 and (words[0].sent_init or len(words[0].text) < 3):
+            return None
+        return Cand(run[0], run[-1] + 1, "other", None)

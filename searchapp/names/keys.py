@@ -1,0 +1,419 @@
+"""Spelling-tolerant keys for Arabic-world names written in Latin or Arabic script.
+
+Two layers:
+
+* :func:`name_keys` -- a *candidate generator*: a small set of consonant skeletons. Two spellings of one
+  name share at least one key with high probability ("Al-Qaryatain", "Quaryatayn", "Karyatein" and
+  "القريتين" all give ``KRTN``). Keys are deliberately coarse, so unrelated names can collide.
+* :func:`spelling_match` -- the *precision gate*: compares vowel-aware canonical forms ("KARIATIN") with a
+  small weighted edit distance, so "Homs"/"Hama", "missile"/"Mosul" are told apart while "Raqqa"/"Rakka",
+  "Deir Ezzor"/"Deir al-Zor", "Hama"/"Hamah" match.
+
+Folding rules (in order): Arabic script is transliterated with an own table (unidecode is used for other
+scripts and diacritics); apostrophes, ʿ and ʾ vanish; hyphens and spaces separate words; the article
+(al-, el-, and assimilated ad-, ar-, as-, ash-, at-, az-, an-, ez-, es-, ...) is dropped when it stands
+before another word, or when it is glued and assimilated ("Ezzor") after the first word; "abdel/abdul" ->
+"abd"; consonants fold into classes (q/k/g/c/ck/gh/qu -> K, j/dj/dzh/zh -> J, sh/sch -> X, kh -> Q, h -> H,
+ch -> C (read as sh or kh), th -> T, dh -> D, ph -> F, v -> w, x -> KS, tz -> Z, mb -> NB); doubled letters
+collapse; vowels and diphthongs fold into four classes (A: a/aa, E: e, I: i/ee/ie/y/ai/ay/ei/ey,
+U: u/o/ou/oo/aw/au/ow/w), semivowels inside a word count as vowels; a final feminine ending (-a, -ah, -eh)
+becomes A, a final -e after a consonant is read both as French mute e and as A, a final -ie/-iye as IA;
+administrative words (madinat, qada, mahattat, ...) are optional. Keys also read j as g (Egyptian jim).
+
+>>> sorted(name_keys("Al-Qaryatain"))
+['KRTN']
+>>> bool(name_keys("Al-Qaryatain") & name_keys("Quaryatayn") & name_keys("القريتين"))
+True
+>>> spelling_match("Deir Ezzor", "Deir al-Zor"), spelling_match("Raqqa", "Rakka")
+(True, True)
+>>> spelling_match("Homs", "Hama"), spelling_match("missile", "Mosul"), spelling_match("Palmyra", "Tadmur")
+(False, False, False)
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from functools import lru_cache
+
+from unidecode import unidecode
+
+__all__ = ["translit", "canonical_forms", "name_keys", "spelling_match", "spelling_distance"]
+
+# --------------------------------------------------------------------------------------------------------
+# Arabic script -> Latin
+# --------------------------------------------------------------------------------------------------------
+_AR_CONS = {
+    "ب": "b", "ت": "t", "ث": "th", "ج": "j", "ح": "h", "خ": "kh", "د": "d", "ذ": "dh", "ر": "r", "ز": "z",
+    "س": "s", "ش": "sh", "ص": "s", "ض": "d", "ط": "t", "ظ": "z", "غ": "gh", "ف": "f", "ق": "q", "ك": "k",
+    "ل": "l", "م": "m", "ن": "n", "ه": "h", "ة": "a", "پ": "p", "چ": "ch", "ژ": "zh", "گ": "g", "ک": "k",
+    "ڤ": "v", "ھ": "h", "ۀ": "a", "ە": "a",
+}  # fmt: skip
+_AR_ALEF = {"ا": "a", "أ": "a", "إ": "i", "آ": "a", "ٱ": "a", "ى": "a"}
+_AR_SILENT = {"ء", "ؤ", "ئ", "ع", "ـ", "ّ", "ْ", "ً", "ٌ", "ٍ", "ٰ"}
+_AR_HARAKAT = {"َ": "a", "ِ": "i", "ُ": "u"}
+_AR_WAW = {"و": ("w", "u"), "ي": ("y", "i"), "ی": ("y", "i"), "ې": ("y", "e"), "ۇ": ("w", "u")}
+
+
+def _is_arabic_char(ch: str) -> bool:
+    return "\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f" or "\ufb50" <= ch <= "\ufdff"
+
+
+def _translit_arabic_word(word: str) -> str:
+    out: list[str] = []
+    if word.startswith("ال") and len(word) > 3:
+        out.append("al ")
+        word = word[2:]
+    prev_vowel = True  # start of word behaves like "after a vowel": initial waw/ya are consonants
+    for i, ch in enumerate(word):
+        if ch in _AR_CONS:
+            out.append(_AR_CONS[ch])
+            prev_vowel = ch in "ةۀە"
+        elif ch in _AR_ALEF:
+            out.append(_AR_ALEF[ch])
+            prev_vowel = True
+        elif ch in _AR_WAW:
+            cons, vow = _AR_WAW[ch]
+            nxt = word[i + 1] if i + 1 < len(word) else ""
+            if prev_vowel or nxt in _AR_ALEF or nxt in _AR_HARAKAT:
+                out.append(cons)
+                prev_vowel = False
+            else:
+                out.append(vow)
+                prev_vowel = True
+        elif ch in _AR_HARAKAT:
+            out.append(_AR_HARAKAT[ch])
+            prev_vowel = True
+        elif ch in _AR_SILENT:
+            continue
+        else:
+            out.append(" ")
+            prev_vowel = True
+    return "".join(out)
+
+
+@lru_cache(maxsize=65536)
+def translit(text: str) -> str:
+    """Return a lowercase ASCII transliteration of *text* (Arabic script by an own table, else unidecode).
+
+    >>> translit("القريتين")
+    'al qritin'
+    >>> translit("Ḩimş"), translit("Dayr az Zūr")
+    ('hims', 'dayr az zur')
+    """
+    if text.isascii():
+        return text.lower()
+    parts: list[str] = []
+    for chunk in re.split(r"(\s+)", text):
+        if any(_is_arabic_char(c) for c in chunk):
+            parts.append(_translit_arabic_word(chunk))
+        else:
+            # drop ʿ/ʾ-like modifier letters before unidecode turns them into quotes
+            chunk = "".join(c for c in chunk if unicodedata.category(c) != "Lm")
+            parts.append(unidecode(chunk))
+    return "".join(parts).lower()
+
+
+# --------------------------------------------------------------------------------------------------------
+# canonical vowel-aware forms
+# --------------------------------------------------------------------------------------------------------
+_ARTICLES = frozenset(
+    (
+        "al el il ul ol l le ad ed ar er as es ash esh at et az ez an en ath adh ud ut us ur uz ush "
+        "ehl ehr ehs ehsh ehz ehn eht ehd ej la"
+    ).split()
+)
+_WORD_FIX = {"abdel": "abd", "abdul": "abd", "abdal": "abd", "abdol": "abd", "abdil": "abd", "abou": "abu",
+             "abo": "abu", "ibn": "bin", "ben": "bin", "bn": "bin"}  # fmt: skip
+
+# administrative words that names carry or drop (city of, district of, station of)
+_GENERIC = frozenset("madinat madinet mahattat mahattet qada qadaa markaz mintaqat muhafazat nahiyat".split())
+
+# consonant digraphs / trigraphs first, then single letters
+_CONS_MULTI = [
+    ("dzh", "J"), ("sch", "X"), ("tch", "X"), ("sh", "X"), ("ch", "C"), ("kh", "Q"), ("gh", "K"), ("th", "T"),
+    ("dh", "D"), ("dj", "J"), ("zh", "J"), ("ph", "F"), ("ck", "K"), ("qu", "K"), ("x", "KS"), ("tz", "Z"),
+    ("mb", "NB"),
+]  # fmt: skip
+_CONS_SINGLE = {
+    "b": "B", "p": "B", "t": "T", "d": "D", "s": "S", "z": "Z", "k": "K", "q": "K", "g": "K", "c": "K",
+    "j": "J", "h": "H", "f": "F", "l": "L", "m": "M", "n": "N", "r": "R",
+}  # fmt: skip
+_VOWEL_MULTI = [
+    ("aa", "A"), ("ai", "I"), ("ay", "I"), ("ei", "I"), ("ey", "I"), ("ee", "I"), ("ie", "I"), ("ii", "I"),
+    ("iy", "I"), ("ou", "U"), ("oo", "U"), ("uu", "U"), ("aw", "U"), ("au", "U"), ("ow", "U"), ("uw", "U"),
+]  # fmt: skip
+_VOWEL_SINGLE = {"a": "A", "e": "E", "i": "I", "y": "I", "o": "U", "u": "U", "w": "U"}
+_VOWEL_LETTERS = frozenset("aeiouyw")
+VOWEL_CLASSES = frozenset("AEIU")
+FIRST_VOWEL_SUB = 0.35  # first-syllable short vowels (see _first_syllable_end)
+LATER_VOWEL_INDEL = 0.5
+VOWEL_SUB = 0.75  # a/i/u after the first syllable: often long vowels, a change makes another name
+
+
+def _fold_vowel_run(run: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(run):
+        two = run[i : i + 2]
+        for dg, cls in _VOWEL_MULTI:
+            if two == dg:
+                out.append(cls)
+                i += 2
+                break
+        else:
+            out.append(_VOWEL_SINGLE[run[i]])
+            i += 1
+    # collapse repeats
+    res = [c for j, c in enumerate(out) if j == 0 or c != out[j - 1]]
+    return "".join(res)
+
+
+def _fold_word(w: str) -> str:
+    """Fold one lowercase ASCII word to class symbols (consonants upper-case letters, vowels A/E/I/U)."""
+    out: list[str] = []
+    i, n = 0, len(w)
+    while i < n:
+        ch = w[i]
+        if ch in _VOWEL_LETTERS:
+            # initial y/w/ou + vowel are consonants
+            if i == 0 and ch in "yw" and n > 1 and w[1] in "aeiou":
+                out.append("Y" if ch == "y" else "W")
+                i += 1
+                continue
+            if i == 0 and w.startswith("ou") and n > 2 and w[2] in "aei":
+                out.append("W")
+                i += 2
+                continue
+            j = i
+            while j < n and w[j] in _VOWEL_LETTERS:
+                j += 1
+            run = w[i:j]
+            # French/Levantine final -ie/-iye is the -iyya ending (Jounie ~ Juniyah)
+            out.append("IA" if j == n and i > 0 and run in ("ie", "iye", "ye") else _fold_vowel_run(run))
+            i = j
+            continue
+        for dg, cls in _CONS_MULTI:
+            if w.startswith(dg, i):
+                # "qu" + vowel -> K, but keep the u of "qu" before a consonant (Quraytayn)
+                if dg == "qu" and not (i + 2 < n and w[i + 2] in "aeiy"):
+                    continue
+                out.append(cls)
+                i += len(dg)
+                break
+        else:
+            out.append(_CONS_SINGLE.get(ch, ""))
+            i += 1
+    s = "".join(out)
+    # doubled consonant classes collapse
+    return re.sub(r"([BCDFHJKLMNQRSTWXYZ])\1+", r"\1", s)
+
+
+def _feminine_variants(s: str) -> tuple[str, ...]:
+    """Normalise a final feminine ending: -a/-ah/-eh -> A, -ih -> I; a final -e after a consonant is either a
+    French mute e (Qanaouate) or the Levantine -e of ta marbuta (Zahle), so it yields both readings."""
+    if len(s) > 2 and s[-1] == "H" and s[-2] in "AEIU":
+        s = s[:-1]
+        if s[-1] == "E":
+            return (s[:-1] + "A",)
+    if len(s) > 2 and s[-1] == "E" and s[-2] not in VOWEL_CLASSES:
+        return (s[:-1], s[:-1] + "A")
+    return (s,)
+
+
+_SPLIT = re.compile(r"[^a-z]+")
+
+
+def _words(ascii_lower: str) -> list[str]:
+    # apostrophes vanish inside words (A'zaz -> Azaz), everything else separates words
+    t = ascii_lower.replace("'", "").replace("`", "").replace("\u2019", "").replace("v", "w")
+    return [w for w in _SPLIT.split(t) if w]
+
+
+@lru_cache(maxsize=262144)
+def canonical_forms(name: str) -> tuple[str, ...]:
+    """Vowel-aware canonical forms of *name* (the first is the main form; variants follow).
+
+    >>> canonical_forms("Al-Qaryatain"), canonical_forms("Kariatein"), canonical_forms("Quaryatayn")
+    (('KARIATIN',), ('KARIATIN',), ('KARIATIN',))
+    >>> [canonical_forms(n)[0] for n in ("Deir ez-Zor", "Deir Ezzor", "Dayr az Zawr")]
+    ['DIRZUR', 'DIRZUR', 'DIRZUR']
+    >>> canonical_forms("Hamah") == canonical_forms("Hama")
+    True
+    """
+    words = _words(translit(name))
+    if not words:
+        return ()
+    alts: list[tuple[str, ...]] = []
+    for idx, w in enumerate(words):
+        w = _WORD_FIX.get(w, w)
+        if w in _ARTICLES and idx + 1 < len(words):
+            continue
+        if w in _GENERIC and idx + 1 < len(words):
+            alts.append((w, ""))  # "Madinat al-Ashir min Ramadan" ~ "Al-Ashir min Ramadan"
+            continue
+        alt = _glued_article_stem(w, first=not any(alts))
+        alts.append((alt, w) if alt else (w,))
+    forms: list[str] = []
+    for combo in itertools.islice(itertools.product(*alts), 4):
+        for f in _feminine_variants("".join(_fold_word(w) for w in combo)):
+            if f and f not in forms:
+                forms.append(f)
+    # construct-state / feminine "-at" ending as a variant (Nusayrat ~ Nuseira)
+    for f in list(forms):
+        if len(f) > 4 and f[-1] == "T" and f[-2] in "AE":
+            g = f[:-2]
+            if g not in forms:
+                forms.append(g)
+    return tuple(forms)
+
+
+def _glued_article_stem(w: str, first: bool) -> str:
+    """Stem of a word with a glued article ("Ezzor" -> "zor", "Alqaryatayn" -> "qaryatayn"), else ""."""
+    if len(w) >= 5 and w[0] in "aeiu" and w[1] == w[2] and w[1] in "tdszrnl" and not first:
+        return w[2:]
+    if w.startswith(("al", "el")) and len(w) >= (7 if first else 5) and w[2] not in "aeiouy":
+        return w[2:]
+    return ""
+
+
+def _skeleton(form: str) -> str:
+    s = "".join(c for c in form if c not in VOWEL_CLASSES)
+    return re.sub(r"(.)\1+", r"\1", s)
+
+
+def _skeletons(form: str) -> set[str]:
+    """Skeleton keys of a form; the ambiguous "ch" class C yields its sh (X) and kh (H) readings."""
+    sk = _skeleton(form)
+    out = {sk} if "C" not in sk else {re.sub(r"(.)\1+", r"\1", sk.replace("C", r)) for r in "XQ"}
+    if "J" in sk:  # jim is g in Egypt and Sudan (Dilingat ~ Dilinjat)
+        out |= {re.sub(r"(.)\1+", r"\1", k.replace("J", "K")) for k in out}
+    return out
+
+
+@lru_cache(maxsize=262144)
+def name_keys(name: str) -> frozenset[str]:
+    """High-recall candidate keys (consonant skeletons) of a name; empty for names with no letters.
+
+    >>> sorted(name_keys("Deir al-Zor")), sorted(name_keys("Hama")), sorted(name_keys("Homs"))
+    (['DRZR'], ['HM'], ['HMS'])
+    >>> name_keys("Al Qaryatayn") == name_keys("Karyatein") == name_keys("القريتين")
+    True
+    >>> name_keys("...")
+    frozenset()
+    """
+    keys: set[str] = set()
+    for f in canonical_forms(name):
+        keys |= _skeletons(f)
+    keys.discard("")
+    return frozenset(keys)
+
+
+# --------------------------------------------------------------------------------------------------------
+# vowel-aware distance
+# --------------------------------------------------------------------------------------------------------
+def _sub_cost(a: str, b: str) -> float:
+    if a == b:
+        return 0.0
+    va, vb = a in VOWEL_CLASSES, b in VOWEL_CLASSES
+    if va and vb:
+        return 0.25 if "E" in (a, b) else VOWEL_SUB
+    if va or vb:
+        return 1.5
+    if "C" in (a, b) and (a in "XQ" or b in "XQ"):
+        return 0.1
+    if a + b in ("JK", "KJ"):
+        return 0.5
+    return 1.0
+
+
+def _indel_cost(c: str, free_vowels: bool, first: bool = False) -> float:
+    if c in VOWEL_CLASSES:
+        return 0.0 if free_vowels else (0.25 if c == "E" else FIRST_VOWEL_SUB if first else LATER_VOWEL_INDEL)
+    return 1.0
+
+
+def _first_syllable_end(form: str) -> int:
+    """Length of the prefix before the second consonant: its vowels are the unwritten, freely varying short
+    vowels of the first syllable (Nuhud ~ Nahud, Hirmil ~ Harmal); later vowels are more often long ones
+    written in Arabic, whose change makes another name (Karamah / Karimah)."""
+    seen = 0
+    for i, c in enumerate(form):
+        if c not in VOWEL_CLASSES:
+            seen += 1
+            if seen == 2:
+                return i
+    return len(form)
+
+
+def spelling_distance(a: str, b: str, a_unvocalised: bool = False, b_unvocalised: bool = False) -> float:
+    """Weighted edit distance between two canonical forms (see :func:`canonical_forms`).
+
+    Vowels missing on an unvocalised side (Arabic script) cost nothing; a first-syllable vowel change is cheap
+    (Homs/Hims), a later one dear (Karamah/Karimah).
+
+    >>> spelling_distance("HUMS", "HIMS"), spelling_distance("KARAMA", "KARIMA")
+    (0.35, 0.75)
+    >>> spelling_distance("KRITIN", "KARIATIN", a_unvocalised=True)
+    0.0
+    """
+    n, m = len(a), len(b)
+    fa, fb = _first_syllable_end(a), _first_syllable_end(b)
+    prev = [0.0] * (m + 1)
+    for j in range(1, m + 1):
+        prev[j] = prev[j - 1] + _indel_cost(b[j - 1], a_unvocalised, j <= fb)
+    for i in range(1, n + 1):
+        ai = a[i - 1]
+        a_first = i <= fa
+        cur = [prev[0] + _indel_cost(ai, b_unvocalised, a_first)] + [0.0] * m
+        for j in range(1, m + 1):
+            bj = b[j - 1]
+            sub = _sub_cost(ai, bj)
+            if a_first and j <= fb and sub == VOWEL_SUB:
+                sub = FIRST_VOWEL_SUB
+            cur[j] = min(
+                prev[j - 1] + sub,
+                prev[j] + _indel_cost(ai, b_unvocalised, a_first),
+                cur[j - 1] + _indel_cost(bj, a_unvocalised, j <= fb),
+            )
+        prev = cur
+    return round(prev[m], 6)
+
+
+def _threshold(form: str) -> float:
+    ncons = sum(1 for c in form if c not in VOWEL_CLASSES)
+    if ncons <= 2:
+        return 0.3
+    if ncons == 3:
+        return 0.6
+    if ncons <= 5:
+        return 1.5
+    return 2.0
+
+
+def _unvocalised(name: str) -> bool:
+    return not name.isascii() and any(_is_arabic_char(c) for c in name)
+
+
+@lru_cache(maxsize=262144)
+def spelling_match(a: str, b: str) -> bool:
+    """True when *a* and *b* look like spellings of one name (not merely names sharing consonants).
+
+    >>> spelling_match("Hama", "Hamah"), spelling_match("Al-Qaryatain", "Quaryatayn")
+    (True, True)
+    >>> spelling_match("Homs", "home"), spelling_match("Qaryatayn", "القريتين")
+    (False, True)
+    """
+    ka, kb = name_keys(a), name_keys(b)
+    if not (ka & kb):
+        return False
+    ua, ub = _unvocalised(a), _unvocalised(b)
+    for fa in canonical_forms(a):
+        for fb in canonical_forms(b):
+            if not (_skeletons(fa) & _skeletons(fb)):
+                continue
+            thr = min(_threshold(fa), _threshold(fb))
+            if spelling_distance(fa, fb, ua, ub) <= thr + 1e-9:
+                return True
+    return False
