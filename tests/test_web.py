@@ -10,6 +10,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from searchapp.urlstate import from_args
 
@@ -224,3 +226,22 @@ def test_index_missing_is_a_clear_503(tmp_path: Path) -> None:
     page = client.get("/")
     assert page.status_code == 503
     assert "searchapp reindex" in page.get_data(as_text=True)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    q=st.text(max_size=60)
+    | st.lists(
+        st.sampled_from(
+            ['"', "OR", "-", "=", "title:", "entity:", "outlet:", "(", ")", "Daesh", "al-", "قريتين", "*"]
+        ),
+        max_size=8,
+    ).map(" ".join),
+    sort=st.sampled_from(["relevance", "newest", "oldest"]),
+)
+def test_no_query_ever_gets_a_500(client, q: str, sort: str) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/api/search", query_string={"q": q, "sort": sort})
+    assert response.status_code in (200, 400), response.get_data(as_text=True)
+    page = client.get("/search", query_string={"q": q})
+    assert page.status_code in (200, 400)
+    assert "Traceback" not in page.get_data(as_text=True)
