@@ -148,7 +148,7 @@ def reindex(
             check_meta(live)
         manifest: dict[str, Any] = {} if (full or live is None) else read_json(live / MANIFEST, {})
 
-        # Plan: which files are new, changed, gone, unchanged.
+        # Plan: which files are new, changed, gone, unchanged (all keyed by resolved path).
         todo: list[str] = []
         seen: set[str] = set()
         next_manifest: dict[str, Any] = {}
@@ -172,7 +172,7 @@ def reindex(
                     result.unchanged += len(old["ids"])
                     result.skips.extend(Skipped(s, r) for s, r in old.get("skips", []))
                     continue
-            todo.append(str(item))
+            todo.append(key)
         gone = [k for k in manifest if k not in seen and _under(k, roots)]
         for key in manifest:
             if key not in seen and key not in gone:
@@ -196,11 +196,8 @@ def reindex(
         try:
             writer = ix.writer(limitmb=256, compound=False)
             owner = {i: k for k, v in next_manifest.items() for i in v["ids"]}
-            for key in gone:
+            for key in gone + [k for k in todo if k in manifest]:
                 writer.delete_by_term("file", key)
-            for key in todo:
-                if key in manifest:
-                    writer.delete_by_term("file", str(Path(key).resolve()))
             done = 0
             for parsed in _parse_all(todo, alias_files, index_dir, workers):
                 done += 1

@@ -224,3 +224,15 @@ def test_kill_is_sigkill_safe_even_mid_publish(tmp_path: Path) -> None:
     reindex([SAMPLE, tmp_path / "x.jsonl"], index, workers=1)
     assert not debris.exists()
     assert os.path.exists(index / CURRENT)
+
+
+def test_a_changed_file_given_by_a_relative_path_replaces_its_old_copy(tmp_path: Path) -> None:
+    shutil.copytree(SAMPLE, tmp_path / "corpus")
+    run = [sys.executable, "-m", "searchapp", "reindex", "corpus", "--index", "idx"]
+    subprocess.run(run, cwd=tmp_path, check=True, capture_output=True)
+    changed = next((tmp_path / "corpus").glob("003_*.txt"))
+    changed.write_text(changed.read_text() + "\n\nA late paragraph.\n")
+    second = subprocess.run(run, cwd=tmp_path, check=True, capture_output=True, text=True)
+    assert second.stdout.startswith("added 0, updated 1, removed 0, unchanged 4")
+    assert "(5 articles in the index" in second.stdout
+    assert len(search_ids(tmp_path / "idx")) == 5
