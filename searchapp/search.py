@@ -293,10 +293,7 @@ class GenerationSearcher:
     def _label(self, facet: str, value: str) -> str:
         if facet == "entity":
             known = self.entity_labels.get(value)
-            if known:
-                return known[0]
-            found = self.book.entity(value) if hasattr(self.book, "entity") else None
-            return found.name if found else value.split(":", 1)[-1]
+            return known[0] if known else value.split(":", 1)[-1]
         return value
 
     def _date_facet(self, req: SearchRequest, masks: _Masks) -> tuple[list[dict[str, Any]], str | None, int]:

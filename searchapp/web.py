@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 from flask import (
     Blueprint,
@@ -155,8 +156,6 @@ def _back_link() -> str | None:
     if not back:
         return None
     try:
-        from urllib.parse import parse_qs
-
         req = from_args(parse_qs(back.lstrip("?")))
     except BadRequest:
         return None
