@@ -14,6 +14,7 @@ Filters are module-level classes because Whoosh pickles the schema into the inde
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from whoosh.analysis import (
@@ -89,6 +90,46 @@ def surface_analyzer() -> object:
     return LineTokenizer() | SurfaceKeyFilter()
 
 
+_WORD = re.compile(WORD_PATTERN, re.UNICODE)
+_TERM_OF: dict[str, str | None] = {}
+_TERM_CACHE_MAX = 500_000
+
+
+def english_positions(text: str) -> dict[str, list[int]]:
+    """Each term of *text* under ``english_analyzer`` with its positions, as the analyzer would give
+    them (stop words removed and positions renumbered), without a Token object per word.
+
+    Indexing spends a third of its time in the analysis chain's per-token objects; the chain only
+    ever changes one word at a time, so each distinct word's term is worked out once by the real
+    chain and cached, and only the position bookkeeping runs per token.
+
+    >>> english_positions("The army's advance: the Army advances")
+    {'armi': [1, 3], 'advanc': [2, 4]}
+    """
+    terms = _TERM_OF
+    out: dict[str, list[int]] = {}
+    pos = -1
+    index = 0
+    for m in _WORD.finditer(text):
+        word = m.group()
+        try:
+            term = terms[word]
+        except KeyError:
+            if len(terms) >= _TERM_CACHE_MAX:
+                terms.clear()
+            found = [t.text for t in _ENGLISH_INDEX(word, mode="index")]
+            term = terms[word] = found[0] if found else None
+        if term is not None:
+            pos = index if pos < 0 else pos + 1  # StopFilter(renumber=True): first kept keeps its place
+            lst = out.get(term)
+            if lst is None:
+                out[term] = [pos]
+            else:
+                lst.append(pos)
+        index += 1
+    return out
+
+
 def analyze(text: str) -> list[str]:
     """The query-side terms of ``text`` under the English analyzer.
 
@@ -99,3 +140,4 @@ def analyze(text: str) -> list[str]:
 
 
 _ENGLISH = english_analyzer()
+_ENGLISH_INDEX = english_analyzer()

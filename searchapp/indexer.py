@@ -2,8 +2,10 @@
 
 A reindex (1) takes the writer lock, (2) discovers the input files and hashes them, (3) compares
 with the live generation's manifest to find new, changed, removed and unchanged files, (4) parses
-and extracts names from the new and changed ones on all cores, (5) writes the next generation
-beside the live one and (6) publishes it with one atomic rename. Nothing changed: no new generation.
+and extracts names from the new and changed ones on all cores, each worker process writing its own
+Whoosh segment of the next generation (so analysis and posting writing use every core too, and no
+document is pickled back to the parent), (5) commits those segments beside the live ones and (6)
+publishes the generation with one atomic rename. Nothing changed: no new generation.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import queue
 import time
+import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh.writing import SegmentWriter
 
 from searchapp.document import build_document
 from searchapp.ingest import Skipped, discover, read_file
@@ -40,8 +45,11 @@ from searchapp.store import (
     write_json,
 )
 
-#: Files below this many are parsed in-process: a pool costs more than it saves.
-POOL_MIN_FILES = 64
+#: Below this much input a worker process costs more than it saves.
+POOL_MIN_BYTES = 2_000_000
+
+#: Posting buffer of each segment writer before it spills a sorted run to disk.
+WRITER_LIMITMB = 192
 
 
 @dataclass
@@ -79,13 +87,17 @@ class ReindexResult:
 
 
 @dataclass
-class FileParse:
-    """What one input file yielded: its analysed documents and its skips."""
+class FileResult:
+    """What indexing one input file did: the ids it added (and their numbers in the worker's segment),
+    its skips, and the entities its articles name."""
 
     key: str
     filehash: str
-    docs: list[dict[str, Any]]
-    skips: list[tuple[str, str]]
+    ids: list[str] = field(default_factory=list)
+    docnums: list[int] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    skips: list[tuple[str, str]] = field(default_factory=list)
+    entities: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def file_hash(data: bytes) -> str:
@@ -95,29 +107,119 @@ def file_hash(data: bytes) -> str:
 _BOOK: NameBook | None = None
 
 
-def _init_worker(alias_files: Sequence[str], cache_dir: str | None) -> None:
+def _load_book(alias_files: Sequence[str], cache_dir: str | None) -> NameBook:
     global _BOOK
     _BOOK = NameBook.load([Path(p) for p in alias_files], Path(cache_dir) if cache_dir else None)
+    return _BOOK
 
 
-def parse_file(path: str) -> FileParse:
-    """Read, parse and name-tag one file (runs in a worker process)."""
-    assert _BOOK is not None, "worker not initialised"
+def index_file(path: str, writer: SegmentWriter, book: NameBook) -> FileResult:
+    """Read, parse, name-tag and add one file's articles to *writer*'s segment."""
     key = str(Path(path).resolve())
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        return FileParse(key, "", [], [(path, f"cannot read: {exc.strerror or exc}")])
-    digest = file_hash(data)
-    docs: list[dict[str, Any]] = []
-    skips: list[tuple[str, str]] = []
+        return FileResult(key, "", skips=[(path, f"cannot read: {exc.strerror or exc}")])
+    out = FileResult(key, file_hash(data))
+    seen: set[str] = set()
     for item in read_file(Path(path), data):
         if isinstance(item, Skipped):
-            skips.append((item.source, item.reason))
+            out.skips.append((item.source, item.reason))
             continue
-        mentions = _BOOK.extract(item.title or "", item.body or "")
-        docs.append(build_document(item, mentions, key, digest))
-    return FileParse(key, digest, docs, skips)
+        doc = build_document(item, book.extract(item.title or "", item.body or ""), key, out.filehash)
+        for ent in doc["doc"]["entities"]:
+            if ent["id"] not in seen:
+                seen.add(ent["id"])
+                out.entities.append((ent["id"], ent["name"], ent["type"]))
+        out.docnums.append(writer.docnum)
+        out.ids.append(doc["id"])
+        out.sources.append(doc["doc"]["source"])
+        writer.add_document(**doc)
+    return out
+
+
+class LeanSegmentWriter(SegmentWriter):
+    """A SegmentWriter whose flush reads each document's field lengths once into lists: Whoosh's
+    posting writer asks for the length of every posting's document through the on-disk column, which
+    was a fifth of commit time."""
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        pdr = self.per_document_reader()
+        try:
+            lengths = _LengthTable(pdr, [n for n, f in self.schema.items() if f.scorable], self.docnum)
+            self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+            self.fieldwriter.close()
+        finally:
+            pdr.close()
+
+
+class _LengthTable:
+    def __init__(self, pdr: Any, fieldnames: list[str], doccount: int) -> None:
+        self._pdr = pdr
+        self._table = {f: [pdr.doc_field_length(d, f) for d in range(doccount)] for f in fieldnames}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        column = self._table.get(fieldname)
+        if column is None:
+            return self._pdr.doc_field_length(docnum, fieldname, default)
+        return column[docnum]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pdr, name)
+
+
+def _index_chunk(gen_dir: str, files: list[str], emit: Callable[[tuple], None]) -> None:
+    """Index *files* into one new, uncommitted segment of the generation at *gen_dir*; emit a
+    ``("file", FileResult)`` per file and finally ``("segment", segment or None)``."""
+    assert _BOOK is not None, "name book not loaded"
+    ix = whoosh_index.open_dir(gen_dir)
+    writer = LeanSegmentWriter(ix, _lk=False, compound=False, limitmb=WRITER_LIMITMB)
+    try:
+        for path in files:
+            emit(("file", index_file(path, writer, _BOOK)))
+        if writer._added:
+            emit(("segment", writer._finalize_segment()))
+        else:
+            writer._close_segment()
+            emit(("segment", None))
+    except BaseException:
+        writer._close_segment()
+        raise
+    finally:
+        ix.close()
+
+
+def _worker_main(gen_dir: str, files: list[str], results: Any) -> None:
+    pid = os.getpid()
+    try:
+        _index_chunk(gen_dir, files, lambda m: results.put((*m, pid)))
+    except BaseException as exc:  # report, so the parent fails with the reason instead of waiting
+        err = exc.errno if isinstance(exc, OSError) else None
+        results.put(("error", (err, f"{type(exc).__name__}: {exc}", traceback.format_exc()), pid))
+    finally:
+        results.close()
+        results.join_thread()
+
+
+def _chunks(todo: list[str], parts: int) -> list[list[str]]:
+    """Split files into *parts* lists of about equal bytes (largest first onto the lightest list)."""
+    sizes = {p: _size(p) for p in todo}
+    lists: list[list[str]] = [[] for _ in range(parts)]
+    loads = [0] * parts
+    for p in sorted(todo, key=lambda q: -sizes[q]):
+        i = loads.index(min(loads))
+        lists[i].append(p)
+        loads[i] += sizes[p]
+    order = {p: i for i, p in enumerate(todo)}
+    return [sorted(x, key=order.__getitem__) for x in lists if x]
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 def _under(key: str, roots: list[Path]) -> bool:
@@ -194,36 +296,58 @@ def reindex(
             ix = whoosh_index.open_dir(str(gen))
             entities = read_json(live / ENTITIES, {})
         try:
-            writer = ix.writer(limitmb=256, compound=False)
-            owner = {i: k for k, v in next_manifest.items() for i in v["ids"]}
-            for key in gone + [k for k in todo if k in manifest]:
-                writer.delete_by_term("file", key)
-            done = 0
-            for parsed in _parse_all(todo, alias_files, index_dir, workers):
-                done += 1
-                ids: list[str] = []
-                skips = [(s, r) for s, r in parsed.skips]
-                for doc in parsed.docs:
-                    if doc["id"] in owner and owner[doc["id"]] != parsed.key:
-                        skips.append(
-                            (doc["doc"]["source"], f"duplicate id {doc['id']} (also in {owner[doc['id']]})")
-                        )
-                        continue
-                    owner[doc["id"]] = parsed.key
-                    writer.add_document(**doc)
-                    ids.append(doc["id"])
-                    for ent in doc["doc"]["entities"]:
-                        entities.setdefault(ent["id"], [ent["name"], ent["type"]])
-                old_ids = set(manifest.get(parsed.key, {}).get("ids", []))
-                result.updated += len(old_ids & set(ids))
-                result.added += len(set(ids) - old_ids)
-                result.removed += len(old_ids - set(ids))
-                result.skips.extend(Skipped(s, r) for s, r in skips)
-                if parsed.filehash:
-                    next_manifest[parsed.key] = {"hash": parsed.filehash, "ids": ids, "skips": skips}
-                if progress:
-                    progress(Progress(done, len(todo), result.added + result.updated, started))
-            writer.commit(merge=True)
+            writer = LeanSegmentWriter(ix, compound=False, limitmb=WRITER_LIMITMB)
+            try:
+                for key in gone + [k for k in todo if k in manifest]:
+                    writer.delete_by_term("file", key)
+                results: dict[str, tuple[int, FileResult]] = {}
+                segments: list[Any] = []
+                for slot, msg in _index_all(todo, gen, alias_files, index_dir, workers):
+                    if msg[0] == "file":
+                        results[msg[1].key] = (slot, msg[1])
+                        if progress:
+                            done = sum(len(r.ids) for _s, r in results.values())
+                            progress(Progress(len(results), len(todo), done, started))
+                    else:
+                        segments.append((slot, msg[1]))
+                by_slot = dict(segments)
+                owner = {i: k for k, v in next_manifest.items() for i in v["ids"]}
+                for key in todo:  # in input order, so the first file with an id keeps it
+                    slot, parsed = results[key]
+                    ids: list[str] = []
+                    skips = list(parsed.skips)
+                    for doc_id, docnum, source in zip(
+                        parsed.ids, parsed.docnums, parsed.sources, strict=True
+                    ):
+                        if doc_id in owner and owner[doc_id] != key:
+                            skips.append((source, f"duplicate id {doc_id} (also in {owner[doc_id]})"))
+                            by_slot[slot].delete_document(docnum)
+                            continue
+                        owner[doc_id] = key
+                        ids.append(doc_id)
+                    for ent_id, name, kind in parsed.entities:
+                        entities.setdefault(ent_id, [name, kind])
+                    old_ids = set(manifest.get(key, {}).get("ids", []))
+                    result.updated += len(old_ids & set(ids))
+                    result.added += len(set(ids) - old_ids)
+                    result.removed += len(old_ids - set(ids))
+                    result.skips.extend(Skipped(s, r) for s, r in skips)
+                    if parsed.filehash:
+                        next_manifest[key] = {"hash": parsed.filehash, "ids": ids, "skips": skips}
+                # the MpWriter "multisegment" commit: merge small old segments, add the workers' as they are
+                final = writer._merge_segments(None, None, True)
+                if writer._added:
+                    final.append(writer._finalize_segment())
+                else:
+                    writer._close_segment()
+                final.extend(seg for _slot, seg in sorted(segments, key=lambda t: t[0]) if seg is not None)
+                writer._commit_toc(final)
+            finally:
+                if not writer.is_closed:
+                    writer._close_segment()
+                writer._finish()
+            ix.close()
+            ix = whoosh_index.open_dir(str(gen))
             result.articles = ix.doc_count()
         except BaseException:
             ix.close()
@@ -256,17 +380,56 @@ def reindex(
     return result
 
 
-def _parse_all(
-    todo: list[str], alias_files: Sequence[Path], index_dir: Path, workers: int | None
-) -> Iterable[FileParse]:
-    """Parse files in order, on all cores when there are enough of them to pay for a pool."""
-    args = ([str(p) for p in alias_files], str(index_dir))
-    workers = workers or os.cpu_count() or 1
-    if workers <= 1 or len(todo) < POOL_MIN_FILES:
-        _init_worker(*args)
-        yield from map(parse_file, todo)
+def _index_all(
+    todo: list[str], gen: Path, alias_files: Sequence[Path], index_dir: Path, workers: int | None
+) -> Iterable[tuple[int, tuple]]:
+    """Index the files into new segments of *gen*: in worker processes (one segment each) when there is
+    enough input to pay for them, else in this process. Yields ``(worker slot, message)``."""
+    _load_book([str(p) for p in alias_files], str(index_dir))  # compiles the gazetteer once, before forking
+    workers = min(workers or os.cpu_count() or 1, len(todo))
+    if workers <= 1 or sum(_size(p) for p in todo) < POOL_MIN_BYTES:
+        out: list[tuple] = []
+        _index_chunk(str(gen), todo, out.append)
+        yield from ((0, m) for m in out)
         return
-    _init_worker(*args)  # compile the gazetteer cache once, before the workers fork
     ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(workers, initializer=_init_worker, initargs=args) as pool:
-        yield from pool.imap(parse_file, todo, chunksize=16)
+    results = ctx.Queue()
+    procs = [
+        ctx.Process(target=_worker_main, args=(str(gen), chunk, results), daemon=True)
+        for chunk in _chunks(todo, workers)
+    ]
+    for proc in procs:
+        proc.start()
+    slot_of = {proc.pid: i for i, proc in enumerate(procs)}
+    finished: set[int] = set()
+    try:
+        while len(finished) < len(procs):
+            try:
+                kind, payload, slot = _tagged(results.get(timeout=1.0), slot_of)
+            except queue.Empty:
+                dead = [p for p in procs if p.exitcode not in (None, 0) and slot_of[p.pid] not in finished]
+                if dead:
+                    raise RuntimeError(f"an indexing worker died (exit code {dead[0].exitcode})") from None
+                continue
+            if kind == "error":
+                errno_, message, trace = payload
+                if errno_ is not None:
+                    raise OSError(errno_, os.strerror(errno_))
+                raise RuntimeError(f"indexing failed in a worker: {message}\n{trace}")
+            if kind == "segment":
+                finished.add(slot)
+            yield slot, (kind, payload)
+        for proc in procs:
+            proc.join()
+    finally:
+        for proc in procs:
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+        results.close()
+        results.join_thread()
+
+
+def _tagged(msg: tuple, slot_of: dict[int, int]) -> tuple[str, Any, int]:
+    kind, payload, pid = msg
+    return kind, payload, slot_of[pid]

@@ -16,9 +16,12 @@ Fields, by role:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from searchapp.analysis import english_analyzer, surface_analyzer
+from searchapp.analysis import english_analyzer, english_positions, surface_analyzer
 
 SCHEMA_VERSION = 1
 
@@ -34,14 +37,29 @@ ENTITY_TYPES: dict[str, str] = {
 }
 
 
+class EnglishText(TEXT):
+    """``TEXT`` with the English analyzer whose indexing skips the per-token objects (see
+    :func:`~searchapp.analysis.english_positions`); queries still go through the analyzer itself,
+    and both give the same terms and positions."""
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        if not isinstance(value, str):
+            yield from super().index(value, **kwargs)
+            return
+        encode = self.format.encode
+        boost = self.format.field_boost
+        for term, poslist in english_positions(value).items():
+            yield term.encode("utf-8"), len(poslist), len(poslist) * boost, encode(poslist)
+
+
 def build_schema() -> Schema:
     english = english_analyzer()
     return Schema(
         id=ID(stored=True, unique=True),
         file=ID(stored=True),
         filehash=ID(stored=True),
-        title=TEXT(analyzer=english, field_boost=TITLE_BOOST, phrase=True),
-        body=TEXT(analyzer=english, phrase=True),
+        title=EnglishText(analyzer=english, field_boost=TITLE_BOOST, phrase=True),
+        body=EnglishText(analyzer=english, phrase=True),
         surfaces=TEXT(analyzer=surface_analyzer(), phrase=False),
         entity=KEYWORD(commas=True, lowercase=False, scorable=True),
         outlet=ID,

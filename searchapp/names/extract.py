@@ -24,7 +24,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .gazetteer import BUILTIN_LEXICON, CANONICAL, FULL_COUNTRIES, LITERAL, MIN_POP_ELSEWHERE, Gazetteer
+from .gazetteer import (
+    BUILTIN_LEXICON,
+    CANONICAL,
+    FULL_COUNTRIES,
+    FUZZY_MIN_POP,
+    LITERAL,
+    MIN_POP_ELSEWHERE,
+    Gazetteer,
+)
 from .keys import canonical_forms, name_keys, spelling_match
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’ʼ][^\W\d_]+)*")
@@ -35,7 +43,6 @@ _LINKERS = frozenset({"bin", "ibn", "bint", "abu", "de", "du", "da", "la", "van"
 _HYPHEN_SUFFIXES = frozenset(
     {"held", "based", "backed", "led", "controlled", "run", "linked", "allied", "style"}
 )
-FUZZY_MIN_POP = 10_000  # a spelling not listed in GeoNames only names a town of this size in a named country
 _UPPER = re.compile(r"[A-Z]")
 _LOWER = re.compile(r"[a-z]")
 _LINK_SEPS = frozenset({" ", "-", "\u2011", "\u00a0"})
@@ -246,12 +253,14 @@ class Extractor:
     # ------------------------------------------------------------------ places
     def place_candidates(self, text: str, toks: list[Tok], i: int, j: int) -> tuple[tuple[int, bool], ...]:
         surface = text[toks[i].pre : toks[j - 1].end]
-        cands = self.gaz.match(surface)
-        if not cands:
-            return ()
         words = [toks[k].text for k in range(i, j)]
         ordinary = all(is_ordinary(w, self.lexicon) for w in words)
         shouting = any(toks[k].allcaps for k in range(i, j))
+        # a fuzzy match would be rejected below or by choose_place: don't pay for it
+        fuzzy = not (ordinary or shouting or self._short(text, toks, i, j))
+        cands = self.gaz.match(surface, fuzzy=fuzzy)
+        if not cands:
+            return ()
         if ordinary or shouting:
             cands = tuple(
                 c

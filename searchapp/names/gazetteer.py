@@ -10,9 +10,13 @@ only places of 100,000+ people or national capitals elsewhere, so that tiny fore
 name, Latin-script alternate names (not all-lowercase machine transliterations, not short all-caps codes)
 and Arabic-script alternate names; elsewhere only the main (English) GeoNames name.
 
-The compiled lookup maps every :func:`~searchapp.names.keys.name_keys` key to ``(place index, name)``
-pairs; :meth:`Gazetteer.match` confirms candidates with
-:func:`~searchapp.names.keys.spelling_match`. An English lexicon (wordfreq's top words if wordfreq is
+The compiled lookup has three tables, cheapest first: a name's letters (literal match), its canonical
+forms (:func:`~searchapp.names.keys.canonical_forms`), and -- only for places of
+:data:`FUZZY_MIN_POP`+ people, the only ones a spelling GeoNames does not list may name -- its
+:func:`~searchapp.names.keys.name_keys` keys, whose candidates :meth:`Gazetteer.match` confirms with
+:func:`~searchapp.names.keys.spelling_match`. Keeping the small places out of the fuzzy table is what
+makes extraction fast: a capitalised word used to be spelling-matched against every village sharing
+its consonants. An English lexicon (wordfreq's top words if wordfreq is
 installed, plus a built-in list) is stored alongside, to tell ordinary capitalised words from names.
 """
 
@@ -31,7 +35,7 @@ from pathlib import Path
 
 from .keys import canonical_forms, name_keys, spelling_match, translit
 
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 FUZZY, CANONICAL, LITERAL = 0, 1, 2
 
 
@@ -46,6 +50,8 @@ def _code_fingerprint() -> str:
 ARAB_LEAGUE = frozenset("SY IQ LB JO PS SA YE OM AE QA BH KW EG LY TN DZ MA SD MR SO DJ KM".split())
 FULL_COUNTRIES = ARAB_LEAGUE | frozenset("IR TR IL AF PK CY SS ER".split())
 MIN_POP_ELSEWHERE = 100_000
+#: A spelling GeoNames does not list only names a town of this size (in a named country).
+FUZZY_MIN_POP = 10_000
 
 # ISO2 -> extra English names and adjectives/demonyms (the GeoNames country name is added automatically)
 COUNTRY_EXTRA: dict[str, tuple[str, ...]] = {
@@ -192,11 +198,13 @@ class Gazetteer:
 
     def __init__(self, data: dict):
         self.places: list[tuple[int, str, str, int]] = data["places"]  # (gid, name, cc, pop)
-        self.index: dict[str, tuple[tuple[int, str], ...]] = data["index"]
+        self.literal_index: dict[str, tuple[int, ...]] = data["literal"]
+        self.canon_index: dict[str, tuple[int, ...]] = data["canonical"]
+        self.fuzzy_index: dict[str, tuple[tuple[str, tuple[int, ...]], ...]] = data["fuzzy"]
         self.countries: dict[str, tuple[str, tuple[str, ...]]] = data["countries"]  # iso -> (name, aliases)
         self.lexicon: frozenset[str] = data["lexicon"]
         self.capital_of: dict[int, str] = data.get("capital_of", {})
-        self._match = lru_cache(maxsize=200_000)(self._match_uncached)
+        self._match = lru_cache(maxsize=300_000)(self._match_uncached)
         self.cache_path: Path | None = None
 
     # ---------------------------------------------------------------- building
@@ -209,7 +217,9 @@ class Gazetteer:
         countries = json.loads((base / "countries.json").read_text(encoding="utf-8"))
         capitals = {(c["iso"], c["capital"]) for c in countries.values() if c.get("capital")}
         places: list[tuple[int, str, str, int]] = []
-        index: dict[str, list[tuple[int, str]]] = {}
+        lit_index: dict[str, set[int]] = {}
+        canon_index: dict[str, set[int]] = {}
+        fuzzy_index: dict[str, dict[str, list[int]]] = {}
         capital_of: dict[int, str] = {}
         for p in cities.values():
             cc, pop, name = p["countrycode"], int(p.get("population") or 0), p["name"]
@@ -225,14 +235,20 @@ class Gazetteer:
             else:  # foreign alternate names (all languages) only add noise to an English-news lookup
                 names = {name}
             for n in names:
-                for k in name_keys(n):
-                    index.setdefault(k, []).append((idx, n))
+                lit_index.setdefault(literal(n), set()).add(idx)
+                for f in canonical_forms(n):
+                    canon_index.setdefault(f, set()).add(idx)
+                if pop >= FUZZY_MIN_POP:
+                    for k in name_keys(n):
+                        fuzzy_index.setdefault(k, {}).setdefault(n, []).append(idx)
         cmap = {}
         for iso, c in countries.items():
             cmap[iso] = (c["name"], COUNTRY_EXTRA.get(iso, ()))
         return {
             "places": places,
-            "index": {k: tuple(v) for k, v in index.items()},
+            "literal": {k: tuple(sorted(v)) for k, v in lit_index.items()},
+            "canonical": {k: tuple(sorted(v)) for k, v in canon_index.items()},
+            "fuzzy": {k: tuple((n, tuple(i)) for n, i in v.items()) for k, v in fuzzy_index.items()},
             "countries": cmap,
             "lexicon": _build_lexicon(),
             "capital_of": capital_of,
@@ -270,29 +286,26 @@ class Gazetteer:
         return gaz
 
     # ---------------------------------------------------------------- lookup
-    def _match_uncached(self, surface: str) -> tuple[tuple[int, int], ...]:
+    def _match_uncached(self, surface: str, fuzzy: bool) -> tuple[tuple[int, int], ...]:
         cands: dict[int, int] = {}
-        forms = set(canonical_forms(surface))
-        lit = literal(surface)
-        for k in name_keys(surface):
-            for idx, n in self.index.get(k, ()):
-                if cands.get(idx, -1) == LITERAL:
-                    continue
-                if lit == literal(n):
-                    level = LITERAL
-                elif forms & set(canonical_forms(n)):
-                    level = CANONICAL
-                elif spelling_match(surface, n):
-                    level = FUZZY
-                else:
-                    continue
-                cands[idx] = max(level, cands.get(idx, -1))
+        for idx in self.literal_index.get(literal(surface), ()):
+            cands[idx] = LITERAL
+        for f in canonical_forms(surface):
+            for idx in self.canon_index.get(f, ()):
+                cands.setdefault(idx, CANONICAL)
+        if fuzzy:
+            for k in name_keys(surface):
+                for n, idxs in self.fuzzy_index.get(k, ()):
+                    if any(i not in cands for i in idxs) and spelling_match(surface, n):
+                        for idx in idxs:
+                            cands.setdefault(idx, FUZZY)
         return tuple(sorted(cands.items(), key=lambda t: (-t[1], -self.places[t[0]][3])))
 
-    def match(self, surface: str) -> tuple[tuple[int, int], ...]:
+    def match(self, surface: str, fuzzy: bool = True) -> tuple[tuple[int, int], ...]:
         """Places that *surface* names: ``(place index, match level)``, best first; the level is
-        :data:`LITERAL` (same letters), :data:`CANONICAL` (same canonical form) or :data:`FUZZY`."""
-        return self._match(surface)
+        :data:`LITERAL` (same letters), :data:`CANONICAL` (same canonical form) or :data:`FUZZY` (only
+        with *fuzzy*: callers that would reject a fuzzy match anyway save its cost)."""
+        return self._match(surface, fuzzy)
 
     def place(self, idx: int) -> Place:
         return Place(*self.places[idx])

@@ -33,6 +33,7 @@ True
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import unicodedata
 from functools import lru_cache
@@ -328,6 +329,10 @@ def _sub_cost(a: str, b: str) -> float:
     return 1.0
 
 
+_CLASSES = "ABCDEFHIJKLMNQRSTUWXYZ"
+_SUB = {(x, y): _sub_cost(x, y) for x in _CLASSES for y in _CLASSES}
+
+
 def _indel_cost(c: str, free_vowels: bool, first: bool = False) -> float:
     if c in VOWEL_CLASSES:
         return 0.0 if free_vowels else (0.25 if c == "E" else FIRST_VOWEL_SUB if first else LATER_VOWEL_INDEL)
@@ -347,11 +352,14 @@ def _first_syllable_end(form: str) -> int:
     return len(form)
 
 
-def spelling_distance(a: str, b: str, a_unvocalised: bool = False, b_unvocalised: bool = False) -> float:
+def spelling_distance(
+    a: str, b: str, a_unvocalised: bool = False, b_unvocalised: bool = False, limit: float = math.inf
+) -> float:
     """Weighted edit distance between two canonical forms (see :func:`canonical_forms`).
 
     Vowels missing on an unvocalised side (Arabic script) cost nothing; a first-syllable vowel change is cheap
-    (Homs/Hims), a later one dear (Karamah/Karimah).
+    (Homs/Hims), a later one dear (Karamah/Karimah). Past *limit* it stops early and returns a value above
+    the limit (the gazetteer only asks "within the threshold?").
 
     >>> spelling_distance("HUMS", "HIMS"), spelling_distance("KARAMA", "KARIMA")
     (0.35, 0.75)
@@ -360,23 +368,34 @@ def spelling_distance(a: str, b: str, a_unvocalised: bool = False, b_unvocalised
     """
     n, m = len(a), len(b)
     fa, fb = _first_syllable_end(a), _first_syllable_end(b)
+    # per-position costs, computed once rather than per cell
+    del_a = [_indel_cost(c, b_unvocalised, i < fa) for i, c in enumerate(a)]
+    ins_b = [_indel_cost(c, a_unvocalised, j < fb) for j, c in enumerate(b)]
     prev = [0.0] * (m + 1)
     for j in range(1, m + 1):
-        prev[j] = prev[j - 1] + _indel_cost(b[j - 1], a_unvocalised, j <= fb)
+        prev[j] = prev[j - 1] + ins_b[j - 1]
     for i in range(1, n + 1):
         ai = a[i - 1]
         a_first = i <= fa
-        cur = [prev[0] + _indel_cost(ai, b_unvocalised, a_first)] + [0.0] * m
+        da = del_a[i - 1]
+        cur = [prev[0] + da] + [0.0] * m
+        row_min = cur[0]
         for j in range(1, m + 1):
-            bj = b[j - 1]
-            sub = _sub_cost(ai, bj)
-            if a_first and j <= fb and sub == VOWEL_SUB:
+            sub = _SUB[ai, b[j - 1]]
+            if sub == VOWEL_SUB and a_first and j <= fb:
                 sub = FIRST_VOWEL_SUB
-            cur[j] = min(
-                prev[j - 1] + sub,
-                prev[j] + _indel_cost(ai, b_unvocalised, a_first),
-                cur[j - 1] + _indel_cost(bj, a_unvocalised, j <= fb),
-            )
+            best = prev[j - 1] + sub
+            x = prev[j] + da
+            if x < best:
+                best = x
+            x = cur[j - 1] + ins_b[j - 1]
+            if x < best:
+                best = x
+            cur[j] = best
+            if best < row_min:
+                row_min = best
+        if row_min > limit:
+            return round(row_min, 6)
         prev = cur
     return round(prev[m], 6)
 
@@ -414,7 +433,7 @@ def spelling_match(a: str, b: str) -> bool:
             if not (_skeletons(fa) & _skeletons(fb)):
                 continue
             thr = min(_threshold(fa), _threshold(fb))
-            if _form_distance(fa, fb, ua, ub) <= thr + 1e-9:
+            if _form_distance(fa, fb, ua, ub, thr + 1e-6) <= thr + 1e-9:
                 return True
     return False
 
@@ -422,15 +441,15 @@ def spelling_match(a: str, b: str) -> bool:
 NISBA_ENDING = 0.25
 
 
-def _form_distance(fa: str, fb: str, ua: bool, ub: bool) -> float:
+def _form_distance(fa: str, fb: str, ua: bool, ub: bool, limit: float = math.inf) -> float:
     """:func:`spelling_distance`, with the feminine nisba ending -iya against a bare -i made cheap: outlets
     drop it (Jounieh ~ Juniyah ~ Jouni, Ad Daliyah ~ Ad Dali) where a later vowel change would be dear.
 
     >>> _form_distance("SAFIA", "SAFI", False, False)
     0.25
     """
-    d = spelling_distance(fa, fb, ua, ub)
+    d = spelling_distance(fa, fb, ua, ub, limit)
     for x, y in ((fa, fb), (fb, fa)):
         if len(x) > 3 and x.endswith("IA") and y.endswith("I") and not y.endswith("IA"):
-            d = min(d, spelling_distance(x[:-1], y, ua, ub) + NISBA_ENDING)
+            d = min(d, spelling_distance(x[:-1], y, ua, ub, limit) + NISBA_ENDING)
     return d
