@@ -28,6 +28,7 @@ from .gazetteer import (
     BUILTIN_LEXICON,
     CANONICAL,
     FULL_COUNTRIES,
+    FUZZY,
     FUZZY_MIN_POP,
     LITERAL,
     MIN_POP_ELSEWHERE,
@@ -256,9 +257,14 @@ class Extractor:
         words = [toks[k].text for k in range(i, j)]
         ordinary = all(is_ordinary(w, self.lexicon) for w in words)
         shouting = any(toks[k].allcaps for k in range(i, j))
-        # a fuzzy match would be rejected below or by choose_place: don't pay for it
-        fuzzy = not (ordinary or shouting or self._short(text, toks, i, j))
-        cands = self.gaz.match(surface, fuzzy=fuzzy)
+        # only look for the levels that the filters below and choose_place would accept
+        if ordinary or shouting:
+            least = LITERAL
+        elif self._short(text, toks, i, j):
+            least = CANONICAL
+        else:
+            least = FUZZY
+        cands = self.gaz.match(surface, least)
         if not cands:
             return ()
         if ordinary or shouting:

@@ -286,14 +286,16 @@ class Gazetteer:
         return gaz
 
     # ---------------------------------------------------------------- lookup
-    def _match_uncached(self, surface: str, fuzzy: bool) -> tuple[tuple[int, int], ...]:
+    def _match_uncached(self, surface: str, least: int) -> tuple[tuple[int, int], ...]:
         cands: dict[int, int] = {}
         for idx in self.literal_index.get(literal(surface), ()):
             cands[idx] = LITERAL
+        if least == LITERAL:
+            return tuple(sorted(cands.items(), key=lambda t: -self.places[t[0]][3]))
         for f in canonical_forms(surface):
             for idx in self.canon_index.get(f, ()):
                 cands.setdefault(idx, CANONICAL)
-        if fuzzy:
+        if least == FUZZY:
             for k in name_keys(surface):
                 for n, idxs in self.fuzzy_index.get(k, ()):
                     if any(i not in cands for i in idxs) and spelling_match(surface, n):
@@ -301,11 +303,11 @@ class Gazetteer:
                             cands.setdefault(idx, FUZZY)
         return tuple(sorted(cands.items(), key=lambda t: (-t[1], -self.places[t[0]][3])))
 
-    def match(self, surface: str, fuzzy: bool = True) -> tuple[tuple[int, int], ...]:
+    def match(self, surface: str, least: int = FUZZY) -> tuple[tuple[int, int], ...]:
         """Places that *surface* names: ``(place index, match level)``, best first; the level is
-        :data:`LITERAL` (same letters), :data:`CANONICAL` (same canonical form) or :data:`FUZZY` (only
-        with *fuzzy*: callers that would reject a fuzzy match anyway save its cost)."""
-        return self._match(surface, fuzzy)
+        :data:`LITERAL` (same letters), :data:`CANONICAL` (same canonical form) or :data:`FUZZY`.
+        Levels below *least* are not looked for: callers that would reject them save their cost."""
+        return self._match(surface, least)
 
     def place(self, idx: int) -> Place:
         return Place(*self.places[idx])
