@@ -90,7 +90,7 @@ def surface_analyzer() -> object:
     return LineTokenizer() | SurfaceKeyFilter()
 
 
-_WORD = re.compile(WORD_PATTERN, re.UNICODE)
+WORD_RE = re.compile(WORD_PATTERN, re.UNICODE)
 _TERM_OF: dict[str, str | None] = {}
 _TERM_CACHE_MAX = 500_000
 
@@ -106,19 +106,11 @@ def english_positions(text: str) -> dict[str, list[int]]:
     >>> english_positions("The army's advance: the Army advances")
     {'armi': [1, 3], 'advanc': [2, 4]}
     """
-    terms = _TERM_OF
     out: dict[str, list[int]] = {}
     pos = -1
     index = 0
-    for m in _WORD.finditer(text):
-        word = m.group()
-        try:
-            term = terms[word]
-        except KeyError:
-            if len(terms) >= _TERM_CACHE_MAX:
-                terms.clear()
-            found = [t.text for t in _ENGLISH_INDEX(word, mode="index")]
-            term = terms[word] = found[0] if found else None
+    for m in WORD_RE.finditer(text):
+        term = term_of(m.group())
         if term is not None:
             pos = index if pos < 0 else pos + 1  # StopFilter(renumber=True): first kept keeps its place
             lst = out.get(term)
@@ -128,6 +120,22 @@ def english_positions(text: str) -> dict[str, list[int]]:
                 lst.append(pos)
         index += 1
     return out
+
+
+def term_of(word: str) -> str | None:
+    """The index term of one word (None for a stop word), worked out once by the analyzer.
+
+    >>> term_of("Advances"), term_of("the")
+    ('advanc', None)
+    """
+    try:
+        return _TERM_OF[word]
+    except KeyError:
+        if len(_TERM_OF) >= _TERM_CACHE_MAX:
+            _TERM_OF.clear()
+        found = [t.text for t in _ENGLISH_INDEX(word, mode="index")]
+        term = _TERM_OF[word] = found[0] if found else None
+        return term
 
 
 def analyze(text: str) -> list[str]:

@@ -13,10 +13,9 @@ from collections.abc import Iterable
 
 from markupsafe import Markup, escape
 
-from searchapp.analysis import english_analyzer
+from searchapp.analysis import WORD_RE, term_of
 
 SNIPPET_CHARS = 280
-_ANALYZER = english_analyzer()
 
 
 def hit_spans(text: str, terms: set[str], surfaces: Iterable[str]) -> list[tuple[int, int]]:
@@ -27,9 +26,9 @@ def hit_spans(text: str, terms: set[str], surfaces: Iterable[str]) -> list[tuple
     """
     spans: list[tuple[int, int]] = []
     if terms:
-        for t in _ANALYZER(text, chars=True, mode="query", removestops=False):
-            if t.text in terms:
-                spans.append((t.startchar, t.endchar))
+        for m in WORD_RE.finditer(text):
+            if term_of(m.group()) in terms:
+                spans.append(m.span())
     for surface in surfaces:
         if not surface:
             continue
