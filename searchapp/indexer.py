@@ -26,11 +26,13 @@ from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
 from searchapp.document import build_document
+from searchapp.facets import FacetIndex
 from searchapp.ingest import Skipped, discover, read_file
 from searchapp.names import NameBook
 from searchapp.schema import SCHEMA_VERSION, build_schema
 from searchapp.store import (
     ENTITIES,
+    FACETS,
     MANIFEST,
     META,
     IndexLock,
@@ -292,7 +294,7 @@ def reindex(
             gen.mkdir()
             ix = whoosh_index.create_in(str(gen), build_schema())
         else:
-            hardlink_copy(live, gen, skip={META, MANIFEST, ENTITIES})
+            hardlink_copy(live, gen, skip={META, MANIFEST, ENTITIES, FACETS})
             ix = whoosh_index.open_dir(str(gen))
             entities = read_json(live / ENTITIES, {})
         try:
@@ -349,6 +351,8 @@ def reindex(
             ix.close()
             ix = whoosh_index.open_dir(str(gen))
             result.articles = ix.doc_count()
+            with ix.reader() as reader:
+                FacetIndex.build(reader).save(gen / FACETS)
         except BaseException:
             ix.close()
             remove_tree(gen)

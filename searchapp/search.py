@@ -23,7 +23,7 @@ from searchapp.names import NameBook
 from searchapp.query import Compiled, Compiler, parse
 from searchapp.schema import ENTITY_TYPES
 from searchapp.snippets import hit_spans, mark, snippet
-from searchapp.store import ENTITIES, current_generation, open_generation, read_json, require_current
+from searchapp.store import ENTITIES, FACETS, current_generation, open_generation, read_json, require_current
 from searchapp.urlstate import SearchRequest, date_bounds, query_string
 
 FACET_TOP = 10
@@ -125,7 +125,8 @@ class GenerationSearcher:
         try:
             self.searcher = self.ix.searcher()
             self.reader = self.searcher.reader()
-            self.facets = FacetIndex.build(self.reader)
+            ndocs = self.reader.doc_count_all()
+            self.facets = FacetIndex.load(gen / FACETS, ndocs) or FacetIndex.build(self.reader)
         except (OSError, EOFError, ValueError, KeyError) as exc:
             self.ix.close()
             raise IndexDamaged(gen.parent, f"{type(exc).__name__}: {exc}") from exc

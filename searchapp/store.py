@@ -35,6 +35,7 @@ LOCK = "reindex.lock"
 META = "meta.json"
 MANIFEST = "manifest.json"
 ENTITIES = "entities.json"
+FACETS = "facets.npz"
 GEN_PATTERN = re.compile(r"^gen-(\d{6,})$")
 #: Previous generations kept for searchers opened just before a swap.
 KEEP_OLD = 2
