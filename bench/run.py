@@ -1,6 +1,7 @@
 """Benchmark runner: full-pipeline indexing (ingest + names + index) and search latency.
 
     python bench/run.py --articles 10000            # generates bench/out/corpus-10000 once, then measures
+    python bench/run.py --articles 2000 --no-stories  # the same without story grouping, to see its cost
 
 Writes bench/out/result-<articles>.json and prints a short table. Never run as a test: speed is
 measured here, on a quiet machine, not asserted in the suite.
@@ -38,6 +39,12 @@ QUERIES = {
 }
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children: steadier than wall time on a busy machine."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def peak_rss_mb() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -49,6 +56,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--repeat", type=int, default=30, help="runs of each query")
+    parser.add_argument("--no-stories", action="store_true", help="index without story grouping")
     args = parser.parse_args()
 
     out = HERE / "out"
@@ -59,15 +67,15 @@ def main() -> None:
     shutil.rmtree(index, ignore_errors=True)
     default_book()  # compile the gazetteer cache outside the timing
 
-    started = time.perf_counter()
-    result = reindex([corpus], index, workers=args.workers)
-    seconds = time.perf_counter() - started
+    started, cpu_started = time.perf_counter(), cpu_seconds()
+    result = reindex([corpus], index, workers=args.workers, group_stories=not args.no_stories)
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
     size = sum(p.stat().st_size for p in index.rglob("*") if p.is_file())
 
     touched = next(corpus.glob("*.jsonl"))
     touched.write_text(touched.read_text().replace("Outlet 000", "Outlet 000 "))
     inc_started = time.perf_counter()
-    inc = reindex([corpus], index, workers=args.workers)
+    inc = reindex([corpus], index, workers=args.workers, group_stories=not args.no_stories)
     inc_seconds = time.perf_counter() - inc_started
 
     latencies: dict[str, dict[str, float]] = {}
@@ -90,7 +98,9 @@ def main() -> None:
     report = {
         "articles": result.articles,
         "index_seconds": round(seconds, 2),
+        "index_cpu_seconds": round(cpu, 2),
         "articles_per_second": round(result.added / seconds, 1),
+        "stories": result.stories.to_json() if result.stories else None,
         "incremental_seconds": round(inc_seconds, 2),
         "incremental_changed_articles": inc.updated,
         "peak_rss_mb": round(peak_rss_mb(), 1),
@@ -98,11 +108,17 @@ def main() -> None:
         "first_search_ms": round(first_ms, 1),
         "latency": latencies,
     }
-    (out / f"result-{args.articles}.json").write_text(json.dumps(report, indent=1))
+    suffix = "-no-stories" if args.no_stories else ""
+    (out / f"result-{args.articles}{suffix}.json").write_text(json.dumps(report, indent=1))
     print(
-        f"indexed {result.articles:,} articles in {seconds:.1f} s: "
+        f"indexed {result.articles:,} articles in {seconds:.1f} s ({cpu:.1f} s CPU): "
         f"{report['articles_per_second']:,} articles/s"
     )
+    if result.stories:
+        print(
+            f"stories: {result.stories.stories} of {result.stories.articles} articles, "
+            f"grouped in {result.stories.seconds:.2f} s (sketches are made in the parser workers)"
+        )
     print(
         f"incremental, {inc.updated} changed: {inc_seconds:.2f} s; peak RSS {report['peak_rss_mb']} MB;"
         f" index {report['index_mb']} MB; first search {first_ms:.0f} ms (facet arrays built)"

@@ -2,8 +2,9 @@
 
 A reindex (1) takes the writer lock, (2) discovers the input files and hashes them, (3) compares
 with the live generation's manifest to find new, changed, removed and unchanged files, (4) parses
-and extracts names from the new and changed ones on all cores, (5) writes the next generation
-beside the live one and (6) publishes it with one atomic rename. Nothing changed: no new generation.
+and extracts names (and story sketches) from the new and changed ones on all cores, (5) writes the
+next generation beside the live one, regroups the whole corpus into stories (``stories``) and
+(6) publishes it with one atomic rename. Nothing changed: no new generation.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import index as whoosh_index
 
 from searchapp.document import build_document
@@ -39,6 +41,7 @@ from searchapp.store import (
     remove_tree,
     write_json,
 )
+from searchapp.stories import SKETCHES, STORIES, StoryStats, sketch, update_generation
 
 #: Files below this many are parsed in-process: a pool costs more than it saves.
 POOL_MIN_FILES = 64
@@ -64,6 +67,7 @@ class ReindexResult:
     seconds: float = 0.0
     generation: str | None = None
     stale_lock_pid: int | None = None
+    stories: StoryStats | None = None
 
     @property
     def skipped(self) -> int:
@@ -86,6 +90,7 @@ class FileParse:
     filehash: str
     docs: list[dict[str, Any]]
     skips: list[tuple[str, str]]
+    sketches: list[np.ndarray | None] = field(default_factory=list)  # one per doc, see stories.py
 
 
 def file_hash(data: bytes) -> str:
@@ -93,11 +98,13 @@ def file_hash(data: bytes) -> str:
 
 
 _BOOK: NameBook | None = None
+_SKETCH = True
 
 
-def _init_worker(alias_files: Sequence[str], cache_dir: str | None) -> None:
-    global _BOOK
+def _init_worker(alias_files: Sequence[str], cache_dir: str | None, sketches: bool = True) -> None:
+    global _BOOK, _SKETCH
     _BOOK = NameBook.load([Path(p) for p in alias_files], Path(cache_dir) if cache_dir else None)
+    _SKETCH = sketches
 
 
 def parse_file(path: str) -> FileParse:
@@ -111,13 +118,15 @@ def parse_file(path: str) -> FileParse:
     digest = file_hash(data)
     docs: list[dict[str, Any]] = []
     skips: list[tuple[str, str]] = []
+    sketches: list[np.ndarray | None] = []
     for item in read_file(Path(path), data):
         if isinstance(item, Skipped):
             skips.append((item.source, item.reason))
             continue
         mentions = _BOOK.extract(item.title or "", item.body or "")
         docs.append(build_document(item, mentions, key, digest))
-    return FileParse(key, digest, docs, skips)
+        sketches.append(sketch(item.body or "") if _SKETCH else None)
+    return FileParse(key, digest, docs, skips, sketches)
 
 
 def _under(key: str, roots: list[Path]) -> bool:
@@ -133,8 +142,13 @@ def reindex(
     alias_files: Sequence[Path] = (),
     workers: int | None = None,
     progress: Callable[[Progress], None] | None = None,
+    group_stories: bool = True,
 ) -> ReindexResult:
-    """Bring the index at ``index_dir`` up to date with the files under ``paths``."""
+    """Bring the index at ``index_dir`` up to date with the files under ``paths``.
+
+    ``group_stories=False`` skips sketching and story grouping (to measure what they cost): the
+    generation then has every article as a story of its own.
+    """
     started = time.monotonic()
     paths = [Path(p) for p in paths]
     roots = [p.resolve() for p in paths]
@@ -190,20 +204,21 @@ def reindex(
             gen.mkdir()
             ix = whoosh_index.create_in(str(gen), build_schema())
         else:
-            hardlink_copy(live, gen, skip={META, MANIFEST, ENTITIES})
+            hardlink_copy(live, gen, skip={META, MANIFEST, ENTITIES, SKETCHES, STORIES})
             ix = whoosh_index.open_dir(str(gen))
             entities = read_json(live / ENTITIES, {})
         try:
             writer = ix.writer(limitmb=256, compound=False)
             owner = {i: k for k, v in next_manifest.items() for i in v["ids"]}
+            fresh: dict[str, tuple[int, np.ndarray]] = {}
             for key in gone + [k for k in todo if k in manifest]:
                 writer.delete_by_term("file", key)
             done = 0
-            for parsed in _parse_all(todo, alias_files, index_dir, workers):
+            for parsed in _parse_all(todo, alias_files, index_dir, workers, group_stories):
                 done += 1
                 ids: list[str] = []
                 skips = [(s, r) for s, r in parsed.skips]
-                for doc in parsed.docs:
+                for doc, doc_sketch in zip(parsed.docs, parsed.sketches, strict=True):
                     if doc["id"] in owner and owner[doc["id"]] != parsed.key:
                         skips.append(
                             (doc["doc"]["source"], f"duplicate id {doc['id']} (also in {owner[doc['id']]})")
@@ -212,6 +227,8 @@ def reindex(
                     owner[doc["id"]] = parsed.key
                     writer.add_document(**doc)
                     ids.append(doc["id"])
+                    if doc_sketch is not None:
+                        fresh[doc["id"]] = (doc.get("date", 0), doc_sketch)
                     for ent in doc["doc"]["entities"]:
                         entities.setdefault(ent["id"], [ent["name"], ent["type"]])
                 old_ids = set(manifest.get(parsed.key, {}).get("ids", []))
@@ -225,6 +242,11 @@ def reindex(
                     progress(Progress(done, len(todo), result.added + result.updated, started))
             writer.commit(merge=True)
             result.articles = ix.doc_count()
+            if group_stories:
+                every = [i for v in next_manifest.values() for i in v["ids"]]
+                previous = None if (live is None or full) else live
+                with ix.reader() as reader:
+                    result.stories = update_generation(gen, previous, every, fresh, reader)
         except BaseException:
             ix.close()
             remove_tree(gen)
@@ -241,6 +263,7 @@ def reindex(
                 "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "articles": result.articles,
                 "full": bool(full or live is None),
+                "stories": result.stories.to_json() if result.stories else None,
                 "last_run": {
                     "added": result.added,
                     "updated": result.updated,
@@ -257,10 +280,10 @@ def reindex(
 
 
 def _parse_all(
-    todo: list[str], alias_files: Sequence[Path], index_dir: Path, workers: int | None
+    todo: list[str], alias_files: Sequence[Path], index_dir: Path, workers: int | None, sketches: bool = True
 ) -> Iterable[FileParse]:
     """Parse files in order, on all cores when there are enough of them to pay for a pool."""
-    args = ([str(p) for p in alias_files], str(index_dir))
+    args = ([str(p) for p in alias_files], str(index_dir), sketches)
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(todo) < POOL_MIN_FILES:
         _init_worker(*args)
