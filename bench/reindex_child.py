@@ -3,7 +3,7 @@
 The runner starts this as a child so that the indexing process tree can be watched alone (peak memory
 of the parent and its parser pool) and so nothing the runner holds is counted against the indexer.
 
-    python bench/reindex_child.py CORPUS INDEX [--workers N] [--full]
+    python bench/reindex_child.py CORPUS INDEX [--workers N] [--full] [--no-stories]
 """
 
 from __future__ import annotations
@@ -22,13 +22,16 @@ def main() -> None:
     parser.add_argument("index", type=Path)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--full", action="store_true")
+    parser.add_argument("--no-stories", action="store_true", help="skip story grouping (to see its cost)")
     args = parser.parse_args()
 
     imported = time.perf_counter()
     from searchapp.indexer import reindex
 
     started = time.perf_counter()
-    result = reindex([args.corpus], args.index, full=args.full, workers=args.workers)
+    result = reindex(
+        [args.corpus], args.index, full=args.full, workers=args.workers, group_stories=not args.no_stories
+    )
     seconds = time.perf_counter() - started
     json.dump(
         {

@@ -2,6 +2,7 @@
 
     make bench ARTICLES=100000                 # = .venv/bin/python bench/run.py --articles 100000
     python bench/run.py --articles 1000 --skip-web --queries 5     # a quick check that it all works
+    python bench/run.py --articles 2000 --no-stories               # without story grouping, to see its cost
 
 Steps (each engine on the same corpus, one after the other, never in parallel):
 
@@ -61,10 +62,12 @@ def say(message: str) -> None:
 # --- indexing -------------------------------------------------------------------------------------
 
 
-def index_ours(corpus: Path, index: Path, workers: int | None) -> dict[str, Any]:
+def index_ours(corpus: Path, index: Path, workers: int | None, stories: bool = True) -> dict[str, Any]:
     cmd = [sys.executable, str(HERE / "reindex_child.py"), str(corpus), str(index)]
     if workers:
         cmd += ["--workers", str(workers)]
+    if not stories:
+        cmd.append("--no-stories")
     out, wall, memory = run_monitored(cmd)
     figures = json.loads(out)
     changed = figures["added"] + figures["updated"]
@@ -110,15 +113,15 @@ def change_files(corpus: Path, fraction: float, seed: int) -> dict[Path, bytes]:
 
 
 def incremental(
-    corpus: Path, index: Path, workers: int | None, full_seconds: float, seed: int
+    corpus: Path, index: Path, workers: int | None, full_seconds: float, seed: int, stories: bool = True
 ) -> dict[str, Any]:
     originals = change_files(corpus, 0.01, seed)
     try:
-        changed = index_ours(corpus, index, workers)
+        changed = index_ours(corpus, index, workers, stories)
     finally:
         for path, data in originals.items():
             path.write_bytes(data)
-    restored = index_ours(corpus, index, workers)
+    restored = index_ours(corpus, index, workers, stories)
     return {
         "files_changed": len(originals),
         "files": len(list(corpus.glob("*.jsonl"))),
@@ -380,6 +383,7 @@ def main() -> None:
     parser.add_argument("--skip-fts5", action="store_true")
     parser.add_argument("--skip-web", action="store_true")
     parser.add_argument("--skip-incremental", action="store_true")
+    parser.add_argument("--no-stories", action="store_true", help="index without story grouping")
     parser.add_argument("--queries", type=int, default=20, help="queries per class")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of each query")
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers")
@@ -428,7 +432,8 @@ def main() -> None:
         say("indexing with searchapp (full pipeline)")
         index_built.unlink(missing_ok=True)
         shutil.rmtree(index, ignore_errors=True)
-        report["index"] = index_ours(corpus, index, args.workers) | {"size_mb": dir_mb(index)}
+        built = index_ours(corpus, index, args.workers, not args.no_stories)
+        report["index"] = built | {"size_mb": dir_mb(index)}
         index_built.write_text(report["started"])
     if use_fts5:
         if keep and db_built.exists():
@@ -441,7 +446,7 @@ def main() -> None:
     if not (args.skip_incremental or keep_index):
         say("incremental reindex, 1% of files changed")
         report["incremental"] = incremental(
-            corpus, index, args.workers, report["index"]["seconds"], args.seed
+            corpus, index, args.workers, report["index"]["seconds"], args.seed, not args.no_stories
         )
 
     classes, common = queries.build(gen.vocab, gen.names, corpus, args.seed, args.queries)

@@ -132,7 +132,7 @@ def _filters(f: Any) -> Any:
         click.option("--page", default="1", help="Result page (1-based)."),
         click.option("--limit", default="20", help="Results per page, up to 1,000."),
         click.option("--exact", is_flag=True, help="Match the query's spellings only, no name variants."),
-        click.option("--collapse", is_flag=True, help="One result per story."),
+        click.option("--collapse", is_flag=True, help="One result per story (copies of one wire story)."),
     ]
     for option in reversed(options):
         f = option(f)
@@ -176,6 +176,13 @@ def search_command(
         click.echo(f"{n:>3}. {r.title}  [{meta}]  {r.source}")
         if r.matched:
             click.echo(f"     matched: {', '.join(r.matched)}")
+        if r.also:
+            copies = (
+                f"{c['outlet'] or 'an unknown outlet'} ({c['published_label'] or 'undated'})" for c in r.also
+            )
+            click.echo(f"     also published by {', '.join(copies)}")
+        elif r.copies > 1:
+            click.echo(f"     one of {r.copies} copies of story {r.story}")
 
 
 @main.command()

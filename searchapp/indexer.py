@@ -4,8 +4,9 @@ A reindex (1) takes the writer lock, (2) discovers the input files and hashes th
 with the live generation's manifest to find new, changed, removed and unchanged files, (4) parses
 and extracts names from the new and changed ones on all cores, each worker process writing its own
 Whoosh segment of the next generation (so analysis and posting writing use every core too, and no
-document is pickled back to the parent), (5) commits those segments beside the live ones and (6)
-publishes the generation with one atomic rename. Nothing changed: no new generation.
+document is pickled back to the parent), (5) commits those segments beside the live ones, regroups
+the whole corpus into stories (``stories``) from the articles' sketches, and (6) publishes the
+generation with one atomic rename. Nothing changed: no new generation.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
@@ -46,6 +48,7 @@ from searchapp.store import (
     remove_tree,
     write_json,
 )
+from searchapp.stories import SKETCHES, STORIES, StoryStats, sketch, update_generation
 
 #: Below this much input a worker process costs more than it saves.
 POOL_MIN_BYTES = 2_000_000
@@ -74,6 +77,7 @@ class ReindexResult:
     seconds: float = 0.0
     generation: str | None = None
     stale_lock_pid: int | None = None
+    stories: StoryStats | None = None
 
     @property
     def skipped(self) -> int:
@@ -100,6 +104,8 @@ class FileResult:
     sources: list[str] = field(default_factory=list)
     skips: list[tuple[str, str]] = field(default_factory=list)
     entities: list[tuple[str, str, str]] = field(default_factory=list)
+    dates: list[int] = field(default_factory=list)
+    sketches: list[np.ndarray | None] = field(default_factory=list)  # one per doc, see stories.py
 
 
 def file_hash(data: bytes) -> str:
@@ -107,11 +113,13 @@ def file_hash(data: bytes) -> str:
 
 
 _BOOK: NameBook | None = None
+_SKETCH = True
 
 
-def _load_book(alias_files: Sequence[str], cache_dir: str | None) -> NameBook:
-    global _BOOK
+def _load_book(alias_files: Sequence[str], cache_dir: str | None, sketches: bool = True) -> NameBook:
+    global _BOOK, _SKETCH
     _BOOK = NameBook.load([Path(p) for p in alias_files], Path(cache_dir) if cache_dir else None)
+    _SKETCH = sketches
     return _BOOK
 
 
@@ -136,6 +144,8 @@ def index_file(path: str, writer: SegmentWriter, book: NameBook) -> FileResult:
         out.docnums.append(writer.docnum)
         out.ids.append(doc["id"])
         out.sources.append(doc["doc"]["source"])
+        out.dates.append(doc.get("date", 0))
+        out.sketches.append(sketch(item.body or "") if _SKETCH else None)
         writer.add_document(**doc)
     return out
 
@@ -237,8 +247,13 @@ def reindex(
     alias_files: Sequence[Path] = (),
     workers: int | None = None,
     progress: Callable[[Progress], None] | None = None,
+    group_stories: bool = True,
 ) -> ReindexResult:
-    """Bring the index at ``index_dir`` up to date with the files under ``paths``."""
+    """Bring the index at ``index_dir`` up to date with the files under ``paths``.
+
+    ``group_stories=False`` skips sketching and story grouping (to measure what they cost): the
+    generation then has every article as a story of its own.
+    """
     started = time.monotonic()
     paths = [Path(p) for p in paths]
     roots = [p.resolve() for p in paths]
@@ -294,7 +309,7 @@ def reindex(
             gen.mkdir()
             ix = whoosh_index.create_in(str(gen), build_schema())
         else:
-            hardlink_copy(live, gen, skip={META, MANIFEST, ENTITIES, FACETS})
+            hardlink_copy(live, gen, skip={META, MANIFEST, ENTITIES, FACETS, SKETCHES, STORIES})
             ix = whoosh_index.open_dir(str(gen))
             entities = read_json(live / ENTITIES, {})
         try:
@@ -304,7 +319,8 @@ def reindex(
                     writer.delete_by_term("file", key)
                 results: dict[str, tuple[int, FileResult]] = {}
                 segments: list[Any] = []
-                for slot, msg in _index_all(todo, gen, alias_files, index_dir, workers):
+                fresh: dict[str, tuple[int, np.ndarray]] = {}
+                for slot, msg in _index_all(todo, gen, alias_files, index_dir, workers, group_stories):
                     if msg[0] == "file":
                         results[msg[1].key] = (slot, msg[1])
                         if progress:
@@ -318,8 +334,8 @@ def reindex(
                     slot, parsed = results[key]
                     ids: list[str] = []
                     skips = list(parsed.skips)
-                    for doc_id, docnum, source in zip(
-                        parsed.ids, parsed.docnums, parsed.sources, strict=True
+                    for doc_id, docnum, source, date, doc_sketch in zip(
+                        parsed.ids, parsed.docnums, parsed.sources, parsed.dates, parsed.sketches, strict=True
                     ):
                         if doc_id in owner and owner[doc_id] != key:
                             skips.append((source, f"duplicate id {doc_id} (also in {owner[doc_id]})"))
@@ -327,6 +343,8 @@ def reindex(
                             continue
                         owner[doc_id] = key
                         ids.append(doc_id)
+                        if doc_sketch is not None:
+                            fresh[doc_id] = (date, doc_sketch)
                     for ent_id, name, kind in parsed.entities:
                         entities.setdefault(ent_id, [name, kind])
                     old_ids = set(manifest.get(key, {}).get("ids", []))
@@ -353,6 +371,10 @@ def reindex(
             result.articles = ix.doc_count()
             with ix.reader() as reader:
                 FacetIndex.build(reader).save(gen / FACETS)
+                if group_stories:
+                    every = [i for v in next_manifest.values() for i in v["ids"]]
+                    previous = None if (live is None or full) else live
+                    result.stories = update_generation(gen, previous, every, fresh, reader)
         except BaseException:
             ix.close()
             remove_tree(gen)
@@ -369,6 +391,7 @@ def reindex(
                 "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "articles": result.articles,
                 "full": bool(full or live is None),
+                "stories": result.stories.to_json() if result.stories else None,
                 "last_run": {
                     "added": result.added,
                     "updated": result.updated,
@@ -385,11 +408,17 @@ def reindex(
 
 
 def _index_all(
-    todo: list[str], gen: Path, alias_files: Sequence[Path], index_dir: Path, workers: int | None
+    todo: list[str],
+    gen: Path,
+    alias_files: Sequence[Path],
+    index_dir: Path,
+    workers: int | None,
+    sketches: bool = True,
 ) -> Iterable[tuple[int, tuple]]:
     """Index the files into new segments of *gen*: in worker processes (one segment each) when there is
     enough input to pay for them, else in this process. Yields ``(worker slot, message)``."""
-    _load_book([str(p) for p in alias_files], str(index_dir))  # compiles the gazetteer once, before forking
+    # compiles the gazetteer once, before forking
+    _load_book([str(p) for p in alias_files], str(index_dir), sketches)
     workers = min(workers or os.cpu_count() or 1, len(todo))
     if workers <= 1 or sum(_size(p) for p in todo) < POOL_MIN_BYTES:
         out: list[tuple] = []

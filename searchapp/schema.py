@@ -23,7 +23,8 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from searchapp.analysis import english_analyzer, english_positions, surface_analyzer
 
-SCHEMA_VERSION = 1
+#: 2: generations carry the story side files (``sketches.npz``, ``stories.json``, see ``stories``).
+SCHEMA_VERSION = 2
 
 #: Title words count this many times a body word in BM25F.
 TITLE_BOOST = 2.5

@@ -24,6 +24,14 @@ from searchapp.query import Compiled, Compiler, parse
 from searchapp.schema import ENTITY_TYPES
 from searchapp.snippets import hit_spans, mark, snippet
 from searchapp.store import ENTITIES, FACETS, current_generation, open_generation, read_json, require_current
+from searchapp.stories import (
+    StoryTable,
+    count_distinct,
+    count_stories,
+    diff_summary,
+    first_per_story,
+    paragraph_diff,
+)
 from searchapp.urlstate import SearchRequest, date_bounds, query_string
 
 FACET_TOP = 10
@@ -46,8 +54,12 @@ class Result:
     entities: list[dict[str, str]]
     matched: list[str]
     score: float | None
+    story: str = ""
+    copies: int = 1
+    also: list[dict[str, Any]] | None = None  # the story's other copies, when results are collapsed
 
     def to_json(self) -> dict[str, Any]:
+        extra = {} if self.also is None else {"also": self.also}
         return {
             "id": self.id,
             "title": self.title,
@@ -60,6 +72,9 @@ class Result:
             "entities": self.entities,
             "matched": self.matched,
             "score": self.score,
+            "story": self.story,
+            "copies": self.copies,
+            **extra,
         }
 
 
@@ -76,6 +91,8 @@ class SearchPage:
     date_granularity: str | None
     undated: int
     generation: str
+    articles: int = 0  # matching articles (``total`` counts stories when collapsed)
+    stories: int = 0  # distinct stories among them
 
     @property
     def pages(self) -> int:
@@ -85,6 +102,10 @@ class SearchPage:
         return {
             "query": self.request.q,
             "total": self.total,
+            "articles": self.articles,
+            "stories": self.stories,
+            "collapse": self.request.collapse,
+            "count": self.request.count,
             "page": self.request.page,
             "limit": self.request.limit,
             "took_ms": round(self.took_ms, 2),
@@ -127,6 +148,7 @@ class GenerationSearcher:
             self.reader = self.searcher.reader()
             ndocs = self.reader.doc_count_all()
             self.facets = FacetIndex.load(gen / FACETS, ndocs) or FacetIndex.build(self.reader)
+            self.stories = StoryTable.load(gen, self.reader, self.facets.ndocs)
         except (OSError, EOFError, ValueError, KeyError) as exc:
             self.ix.close()
             raise IndexDamaged(gen.parent, f"{type(exc).__name__}: {exc}") from exc
@@ -166,9 +188,10 @@ class GenerationSearcher:
             masks.by_facet["date"] = (fi.dates >= low) & (fi.dates <= high)
         final = masks.all_but(None)
         docs = np.flatnonzero(final)
-        total = len(docs)
+        stories = self.stories.count(docs)
+        total = stories if req.collapse else len(docs)
         hits = self._rank(req, compiled, docs)
-        results = [self._result(docnum, score, compiled) for docnum, score in hits]
+        results = [self._result(docnum, score, compiled, req.collapse) for docnum, score in hits]
         facets, more = self._facets(req, masks)
         dates, granularity, undated = self._date_facet(req, masks)
         facets["date"] = dates
@@ -185,6 +208,8 @@ class GenerationSearcher:
             date_granularity=granularity,
             undated=undated,
             generation=self.gen.name,
+            articles=len(docs),
+            stories=stories,
         )
 
     def _rank(
@@ -200,12 +225,31 @@ class GenerationSearcher:
                 order = np.lexsort((docs, np.where(dates == 0, np.iinfo(np.int64).max, dates)))
             else:
                 order = np.lexsort((docs, -dates))
-            return [(int(d), None) for d in docs[order][start:stop]]
+            ranked = docs[order]
+            if req.collapse:
+                ranked = first_per_story(ranked, self.stories.keys)
+            return [(int(d), None) for d in ranked[start:stop]]
         allowed = None if len(docs) == int(self.facets.live.sum()) else set(docs.tolist())
+        if req.collapse:
+            return self._rank_collapsed(compiled, allowed, start, stop)
         found = self.searcher.search(compiled.query, limit=stop, filter=allowed)
         return [(hit.docnum, round(float(hit.score), 4)) for hit in found[start:stop]]
 
-    def _result(self, docnum: int, score: float | None, compiled: Compiled) -> Result:
+    def _rank_collapsed(
+        self, compiled: Compiled, allowed: set[int] | None, start: int, stop: int
+    ) -> list[tuple[int, float | None]]:
+        """Best first, one copy a story: score a growing window until it holds ``stop`` stories."""
+        window = max(2 * stop, 50)
+        while True:
+            found = self.searcher.search(compiled.query, limit=window, filter=allowed)
+            scored = list(found.items())
+            ranked = first_per_story(np.array([d for d, _ in scored], dtype=np.int64), self.stories.keys)
+            if len(ranked) >= stop or len(scored) < window:
+                scores = dict(scored)
+                return [(int(d), round(float(scores[int(d)]), 4)) for d in ranked[start:stop]]
+            window *= 4
+
+    def _result(self, docnum: int, score: float | None, compiled: Compiled, collapse: bool = False) -> Result:
         stored = self.searcher.stored_fields(docnum)["doc"]
         entities = stored.get("entities", [])
         matched: list[str] = []
@@ -236,7 +280,27 @@ class GenerationSearcher:
             ],
             matched=matched,
             score=score,
+            story=self.stories.story_id(docnum, stored["id"]),
+            copies=int(self.stories.copies[docnum]),
+            also=self._also(docnum) if collapse else None,
         )
+
+    def _also(self, docnum: int) -> list[dict[str, Any]]:
+        """The other copies of ``docnum``'s story, oldest first, for "also published by"."""
+        found = self.stories.story(docnum)
+        if found is None:
+            return []
+        return [self._copy(self.searcher.stored_fields(d)["doc"]) for d in found[1] if d != docnum]
+
+    @staticmethod
+    def _copy(stored: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": stored["id"],
+            "title": stored["title"] or "(untitled)",
+            "outlet": stored.get("outlet"),
+            "published": stored.get("published"),
+            "published_label": _date_label(stored.get("published"), stored.get("date_inferred", False)),
+        }
 
     # --- facets -----------------------------------------------------------------------------------
 
@@ -248,7 +312,10 @@ class GenerationSearcher:
         for name in ("outlet", "agency", "entity"):
             table = self.facets.tables[name]
             docs = np.flatnonzero(masks.all_but(name))
-            counts = table.count(docs)
+            if req.count == "stories":
+                counts = count_stories(table.offsets, table.ords, len(table.values), docs, self.stories.keys)
+            else:
+                counts = table.count(docs)
             selected = set(getattr(req, name))
             top = FACET_MORE if name in req.more else FACET_TOP
             entries: list[dict[str, Any]] = []
@@ -301,12 +368,14 @@ class GenerationSearcher:
         """A histogram whose bucket size follows the span: years, then months, then days."""
         mask = masks.all_but("date")
         dates = self.facets.dates[mask]
-        undated = int((dates == 0).sum())
-        dates = dates[dates > 0]
+        keys = self.stories.keys[mask] if req.count == "stories" else None
+        undated = int((dates == 0).sum()) if keys is None else len(np.unique(keys[dates == 0]))
+        keep = dates > 0
         if req.date_from:
-            dates = dates[dates >= date_bounds(req.date_from, False)]
+            keep &= dates >= date_bounds(req.date_from, False)
         if req.date_to:
-            dates = dates[dates <= date_bounds(req.date_to, True)]
+            keep &= dates <= date_bounds(req.date_to, True)
+        dates = dates[keep]
         if len(dates) == 0:
             return [], None, undated
         low, high = int(dates.min()), int(dates.max())
@@ -319,9 +388,12 @@ class GenerationSearcher:
             granularity, divisor = "month", 10**8
         else:
             granularity, divisor = "day", 10**6
-        keys, counts = np.unique(dates // divisor, return_counts=True)
         buckets = []
-        for key, count in zip(keys.tolist(), counts.tolist(), strict=True):
+        if keys is None:
+            labels, counts = np.unique(dates // divisor, return_counts=True)
+        else:
+            labels, counts = count_distinct(dates // divisor, keys[keep])
+        for key, count in zip(labels.tolist(), counts.tolist(), strict=True):
             digits = str(key)
             value = "-".join(p for p in (digits[:4], digits[4:6], digits[6:8]) if p)
             selected = req.date_from == value and req.date_to == value
@@ -350,6 +422,34 @@ class GenerationSearcher:
         stored = dict(self.searcher.stored_fields(docnum)["doc"])
         stored["published_label"] = _date_label(stored.get("published"), stored.get("date_inferred", False))
         return stored
+
+    def story(self, article_id: str) -> dict[str, Any]:
+        """The article's story: its first-seen copy and every other copy, each with a paragraph diff
+        of what it changed against this article."""
+        docnum = self.searcher.document_number(id=article_id)
+        if docnum is None:
+            raise NotFound(f"no article with id {article_id!r}")
+        stored = self.searcher.stored_fields(docnum)["doc"]
+        found = self.stories.story(docnum)
+        if found is None:
+            first = article_id if self.facets.dates[docnum] else None
+            return {"id": article_id, "first_seen": first, "copies": 1, "others": []}
+        record, members = found
+        others = []
+        for d in members:
+            if d == docnum:
+                continue
+            copy = self.searcher.stored_fields(d)["doc"]
+            diff = paragraph_diff(stored["body"], copy["body"])
+            others.append(
+                {
+                    **self._copy(copy),
+                    "first_seen": copy["id"] == record["first"],
+                    "changes": diff_summary(diff),
+                    "diff": diff,
+                }
+            )
+        return {"id": record["id"], "first_seen": record["first"], "copies": len(members), "others": others}
 
     def stats(self) -> dict[str, Any]:
         fi = self.facets

@@ -22,6 +22,7 @@ def index_stats(root: Path) -> dict[str, Any]:
         "index": str(root),
         "generation": gen.name,
         **figures,
+        "stories": meta.get("stories"),
         "index_bytes": size,
         "schema_version": meta.get("schema_version", SCHEMA_VERSION),
         "last_reindex": meta.get("built_at"),

@@ -5,6 +5,7 @@ Layout::
     index/
       CURRENT          name of the live generation, replaced atomically (os.replace)
       gen-000007/      a complete Whoosh index + meta.json + manifest.json + entities.json
+                       + sketches.npz + stories.json (see ``stories``)
       gen-000006/      the previous one, kept a while for searchers that still hold it
       reindex.lock     flock'ed by the running reindex; holds its PID
 

@@ -18,6 +18,8 @@ from urllib.parse import urlencode
 from searchapp.errors import BadRequest
 
 SORTS = ("relevance", "newest", "oldest")
+#: What facet counts count: matching articles, or the distinct stories they belong to.
+COUNTS = ("articles", "stories")
 FACETS = ("outlet", "agency", "entity")
 MORE = ("outlet", "agency", "entity", "date")
 DEFAULT_LIMIT = 20
@@ -39,6 +41,7 @@ class SearchRequest:
     date_to: str | None = None
     sort: str = "relevance"
     collapse: bool = False
+    count: str = "articles"
     more: tuple[str, ...] = ()
     page: int = 1
     limit: int = DEFAULT_LIMIT
@@ -167,6 +170,9 @@ def from_args(args: Mapping[str, Any]) -> SearchRequest:
         check_date("to", date_to)
     if date_from and date_to and date_bounds(date_from, False) > date_bounds(date_to, True):
         raise BadRequest("to", f"{date_to} is before from={date_from}")
+    count = _one(lists, "count") or "articles"
+    if count not in COUNTS:
+        raise BadRequest("count", f"unknown count {count!r}: use one of {', '.join(COUNTS)}")
     more = _values(lists, "more")
     for m in more:
         if m not in MORE:
@@ -181,6 +187,7 @@ def from_args(args: Mapping[str, Any]) -> SearchRequest:
         date_to=date_to,
         sort=sort,
         collapse=_flag(lists, "collapse"),
+        count=count,
         more=more,
         page=_int(lists, "page", 1, 1, MAX_PAGE),
         limit=_int(lists, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
@@ -204,6 +211,8 @@ def to_args(req: SearchRequest) -> list[tuple[str, str]]:
         out.append(("sort", req.sort))
     if req.collapse:
         out.append(("collapse", "1"))
+    if req.count != "articles":
+        out.append(("count", req.count))
     out.extend(("more", m) for m in req.more)
     if req.page != 1:
         out.append(("page", str(req.page)))

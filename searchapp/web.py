@@ -21,6 +21,7 @@ from flask import (
     Response,
     current_app,
     jsonify,
+    redirect,
     render_template,
     request,
     stream_with_context,
@@ -31,6 +32,7 @@ from werkzeug.exceptions import HTTPException
 from searchapp.errors import BadRequest, NotFound, SearchappError
 from searchapp.names import NameBook
 from searchapp.search import GenerationSearcher, IndexHolder
+from searchapp.spellings import resolve, spellings, spellings_args
 from searchapp.store import resolve_index_dir
 from searchapp.urlstate import SearchRequest, from_args, query_string
 
@@ -118,6 +120,8 @@ def _wants_json() -> bool:
 
 def _page_context(req: SearchRequest) -> dict[str, Any]:
     page = _searcher().search(req)
+    for entry in page.facets.get("entity", []):
+        entry["spellings_url"] = url_for("search.spellings_page", entity=entry["value"])
     return {"page": page, "req": req, "qs": query_string(req)}
 
 
@@ -131,6 +135,8 @@ def search_page() -> str:
     ctx["next_url"] = query_string(req.with_(page=req.page + 1)) if req.page < page.pages else None
     ctx["sort_urls"] = {s: query_string(req.with_(sort=s)) for s in ("relevance", "newest", "oldest")}
     ctx["exact_url"] = query_string(req.with_(exact=not req.exact))
+    ctx["collapse_url"] = query_string(req.with_(collapse=not req.collapse))
+    ctx["count_urls"] = {c: query_string(req.with_(count=c)) for c in ("articles", "stories")}
     ctx["clear_dates_url"] = query_string(req.with_(date_from=None, date_to=None))
     return render_template("search.html", **ctx)
 
@@ -147,10 +153,13 @@ def api_search() -> Response:
 def _article(article_id: str) -> dict[str, Any]:
     if not _ARTICLE_ID.match(article_id):
         raise NotFound(f"no article with id {article_id!r}")
-    return _searcher().article(article_id)
+    searcher = _searcher()
+    article = searcher.article(article_id)
+    article["story"] = searcher.story(article_id)
+    return article
 
 
-def _back_link() -> str | None:
+def _back_query() -> str | None:
     """The search this article was opened from, re-canonicalised so it cannot point elsewhere."""
     back = request.args.get("back")
     if not back:
@@ -159,18 +168,50 @@ def _back_link() -> str | None:
         req = from_args(parse_qs(back.lstrip("?")))
     except BadRequest:
         return None
-    return url_for("search.search_page") + query_string(req)
+    return query_string(req)
 
 
 @bp.route("/article/<path:article_id>")
 def article_page(article_id: str) -> str:
     article = _article(article_id)
-    return render_template("article.html", article=article, back=_back_link())
+    back_qs = _back_query()
+    back = url_for("search.search_page") + back_qs if back_qs is not None else None
+    return render_template("article.html", article=article, back=back, back_qs=back_qs)
 
 
 @bp.route("/api/article/<path:article_id>")
 def api_article(article_id: str) -> Response:
     return jsonify(_article(article_id))
+
+
+# --- spellings --------------------------------------------------------------------------------------
+
+
+def _spellings(api: bool) -> Any:
+    """``?entity=ID``: the view; ``?name=SPELLING``: a redirect to the entity it spells."""
+    entity, name = spellings_args(request.args)
+    endpoint = "search.api_spellings" if api else "search.spellings_page"
+    if entity is None:
+        assert name is not None
+        found = resolve(_searcher(), name)
+        if not found:
+            raise NotFound(f"no name spelled {name!r} in the index")
+        return redirect(url_for(endpoint, entity=found[0]))
+    return spellings(_searcher(), entity, search_path=url_for("search.search_page"))
+
+
+@bp.route("/spellings")
+def spellings_page() -> Any:
+    view = _spellings(api=False)
+    if not isinstance(view, dict):
+        return view  # the redirect of ?name=
+    return render_template("spellings.html", view=view, req=None)
+
+
+@bp.route("/api/spellings")
+def api_spellings() -> Any:
+    view = _spellings(api=True)
+    return jsonify(view) if isinstance(view, dict) else view
 
 
 # --- feeds, export, opensearch ----------------------------------------------------------------------

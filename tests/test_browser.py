@@ -110,3 +110,40 @@ def test_bad_parameter_page_in_the_browser(browser, live_server) -> None:  # typ
     assert response is not None and response.status == 400
     assert "from: '2016-13-45' is not a date" in page.locator(".message").inner_text()
     page.close()
+
+
+def test_collapse_spellings_and_same_story(browser, live_server) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    external: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(live_server.url) else external.append(r.url))
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+    # One result per story, with the other copies named.
+    page.goto(live_server.url + "/search?q=Qaryatayn")
+    page.click("a.collapse")
+    page.wait_for_url("**collapse=1**")
+    assert state(page.url) == {"q": ["Qaryatayn"], "collapse": ["1"]}
+    assert len(result_titles(page)) == 3
+    assert page.locator("#total").inner_text().startswith("3 stories")
+    assert page.locator("p.also", has_text="also published by").count() == 1
+
+    # From a copy, to the other copies and what they changed.
+    page.locator("p.also a").first.click()
+    page.wait_for_url("**/article/**")
+    section = page.locator("#same-story")
+    assert "Same story elsewhere" in section.inner_text()
+    section.locator("summary").first.click()
+    assert section.locator(".diff p").first.is_visible()
+
+    # A matched spelling leads to how each outlet spells the place.
+    page.goto(live_server.url + "/search?q=Qaryatayn")
+    page.click("p.matched a.spelling:text-is('Quaryatayn')")
+    page.wait_for_url("**/spellings?entity=**")
+    row = page.locator("tr[data-spelling=Quaryatayn]").first
+    assert "FNA" in row.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "spellings.png"), full_page=True)
+
+    assert external == [], f"the page loaded from elsewhere: {external}"
+    assert errors == [], f"console errors (CSP violations show here): {errors}"
+    page.close()

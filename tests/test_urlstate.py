@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from searchapp.errors import BadRequest
-from searchapp.urlstate import MAX_LIMIT, SORTS, SearchRequest, from_args, query_string, to_args
+from searchapp.urlstate import COUNTS, MAX_LIMIT, SORTS, SearchRequest, from_args, query_string, to_args
 
 values = (
     st.text(
@@ -43,6 +43,7 @@ def requests(draw: st.DrawFn) -> SearchRequest:
         date_to=date_to,
         sort=draw(st.sampled_from(SORTS)),
         collapse=draw(st.booleans()),
+        count=draw(st.sampled_from(COUNTS)),
         more=tuple(
             sorted(set(draw(st.lists(st.sampled_from(["outlet", "agency", "entity", "date"]), max_size=2))))
         ),
@@ -101,6 +102,7 @@ def test_toggle_adds_and_removes_and_resets_page() -> None:
         ({"sort": "random"}, "sort", "unknown sort"),
         ({"exact": "maybe"}, "exact", "switch"),
         ({"more": "colour"}, "more", "unknown facet"),
+        ({"count": "words"}, "count", "unknown count"),
         ({"q": "x" * 2000}, "q", "at most"),
         ({"page": ["1", "2"]}, "page", "different values"),
         ({"outlet": "a\x00b"}, "outlet", "control"),

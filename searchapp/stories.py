@@ -1,0 +1,606 @@
+"""Stories: the copies of one wire story across outlets, found by near-duplicate detection.
+
+Index time, in this fixed order:
+
+1. ``words``: a paragraph is lowercased, accents folded, hyphens and apostrophes inside words and
+   separators inside numbers dropped ("south-west" = "southwest", "2,70,000" = "270000"), and split
+   into words.
+2. ``sketch``: every run of ``SHINGLE`` (3) words inside one paragraph is a shingle; each is hashed
+   (blake2b) and kept when its hash is divisible by ``SAMPLE`` (4): a MOD-m sketch. A shingle is kept
+   in every article or in none, so ``|sketch(A) & sketch(B)| / |sketch(A)|`` estimates how much of A
+   is in B. Shingles never cross paragraphs, so reordered paragraphs change nothing. Sketches are
+   made where articles are parsed (the worker processes) and kept per generation in ``sketches.npz``,
+   carried over for unchanged articles like the manifest.
+3. ``group``: after the Whoosh commit, over the whole corpus (a copy may arrive long after its
+   original): one numpy sort of every sketch hash gives hash -> articles, and the pairs of articles
+   sharing hashes are counted. A hash found in more than ``DF_CAP`` articles is boilerplate and skipped,
+   which keeps the work near-linear. A pair is a copy when they share at least ``MIN_SHARED`` hashes,
+   ``shared / smaller sketch >= CONTAINMENT`` (most of the shorter one is in the longer: cut, trimmed
+   and lightly edited copies pass) and ``shared / larger sketch >= COVERAGE`` (a digest many times
+   a story's length does not take it in). Mutual copies (``shared / larger >= CONTAINMENT`` too)
+   are joined transitively; a text that is only a small part of others (a copy cut to its lede)
+   joins just the one it shares most with, so it cannot bridge two stories that both quote it.
+4. ``assign``: a story's first-seen article is its earliest dated copy (ties: the smaller id); an
+   undated copy is never first. The story id is the first-seen article's id (a story with no dated
+   copy takes its smallest article id), so it stays put until an earlier copy turns up. Stories of two
+   or more articles are written to ``stories.json``; every other article is a story of its own.
+
+Why containment of MOD-m sketches rather than Jaccard of MinHash signatures with LSH: a wire copy is
+often a cut-down version of the original (the Free Press Journal's copy of the AFP story holds 83% of
+000's shingles, but they share only 39% of their union), and Jaccard falls with every cut paragraph
+while containment does not. LSH banding tuned for Jaccard 0.25 either misses such pairs or, at two
+rows a band, makes half a percent of all unrelated pairs candidates; the sampled-shingle index counts
+exactly the shared hashes of the pairs that have any.
+
+The thresholds, measured with ``python bench/stories_eval.py`` (containment of the smaller text:
+exact over every shingle, then as the sketch sees it):
+
+* sample articles: 000-003 0.83 (sketch 0.75) and 002-003 0.43 (0.39) group, which joins 000, 002
+  and 003 (000, a rewrite of the AFP copy 002, is 0.28 and 0.21 with it); every pair with 001
+  or 004, other reports of the same events, is at most 0.06 (0.08);
+* made-up copies of 000 (``tests/corpus.py``): with a share of the words replaced at random, about
+  ``(1 - share) ** 3`` of the shingles survive; over 20 seeds each, 20% replaced 0.50 (all 20
+  grouped), 25% 0.41 (20), 30% 0.32 (18), 35% 0.27 (12), 40% 0.19 (2), 45% 0.11 (none). Cut to three
+  or one of nine paragraphs, reordered, merged paragraphs, respelled names, cut and added
+  paragraphs: 0.76-1.0, grouped. Another text quoting one paragraph: 0.14, apart. The whole story
+  inside a digest 12 times its length: containment 1.0 but coverage 0.08, apart;
+* benchmark corpus (2,000 articles; its 154 wire-copy pairs, a paragraph cut and a name respelled,
+  0.70-1.0): pair recall and precision 1.0; the most similar of 100,000 unrelated pairs 0.085.
+
+Cost: sketching takes 0.9 ms an article and grouping 0.25 s for the 2,000-article benchmark corpus,
+about 6% of its 35 s indexing time (``bench/run.py --no-stories`` measures without).
+
+``CONTAINMENT = 0.3`` sits between different stories of the same events (<= 0.08) and the weakest
+link the sample story needs (0.39): a copy groups while about a quarter of its words are changed,
+and no longer once 40% are. ``COVERAGE = 0.1`` lets a copy cut to its lede group (one paragraph of
+nine: 0.17) while a digest many times a story's length does not merge it with the others it holds.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+import time
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from whoosh.reading import TermNotFound
+
+SKETCHES = "sketches.npz"
+STORIES = "stories.json"
+SHINGLE = 3
+SAMPLE = 4
+CONTAINMENT = 0.3
+COVERAGE = 0.1
+MIN_SHARED = 4
+DF_CAP = 500
+#: Version of the side files' layout, checked on load.
+FORMAT = 1
+
+#: A word, hyphens and apostrophes inside it included; a number with its separators.
+_WORD = re.compile(r"\d+(?:[,.]\d+)+|\w+(?:[-\u2010\u2011'\u2019]\w+)*")
+_JOINERS = str.maketrans("", "", "-\u2010\u2011'\u2019,.")
+_EMPTY = np.zeros(0, dtype=np.uint32)
+#: Typographic quotes compare equal to straight ones in word diffs.
+_QUOTES = str.maketrans("\u201c\u201d\u2018\u2019", "\"\"''")
+
+
+# --- sketches (pure functions) ----------------------------------------------------------------------
+
+
+def words(paragraph: str) -> list[str]:
+    """The comparable words of one paragraph.
+
+    >>> words("Pro-government fighters advanced south-west; 2,70,000 dead in Syria’s war")
+    ['progovernment', 'fighters', 'advanced', 'southwest', '270000', 'dead', 'in', 'syrias', 'war']
+    >>> words("Hama, Homs and Ḥalab") == ['hama', 'homs', 'and', 'halab']
+    True
+    """
+    found = _WORD.findall(paragraph.lower())
+    return [w.translate(_JOINERS) if w.isascii() else _fold(w.translate(_JOINERS)) for w in found]
+
+
+@lru_cache(maxsize=65536)
+def _fold(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+def paragraphs(body: str) -> list[str]:
+    """The non-empty paragraphs of a body (ingestion separates them with a blank line)."""
+    return [p.strip() for p in body.split("\n\n") if p.strip()]
+
+
+def sketch(body: str, sample: int = SAMPLE) -> np.ndarray:
+    """The MOD-``sample`` sketch of ``body``: sorted unique 32-bit hashes of its sampled shingles
+    (``sample=1``: every shingle, for measuring).
+
+    >>> a = "One two three four five six.\\n\\nSeven eight nine ten eleven twelve thirteen."
+    >>> b = "Seven eight nine ten eleven twelve thirteen.\\n\\nOne two three four five six."
+    >>> bool((sketch(a) == sketch(b)).all()), sketch("Too short").size
+    (True, 0)
+    """
+    kept: set[int] = set()
+    for para in paragraphs(body):
+        w = words(para)
+        for i in range(len(w) - SHINGLE + 1):
+            digest = hashlib.blake2b(" ".join(w[i : i + SHINGLE]).encode(), digest_size=8).digest()
+            value = int.from_bytes(digest, "little")
+            if value % sample == 0:
+                kept.add(value >> 32)
+    if not kept:
+        return _EMPTY
+    return np.array(sorted(kept), dtype=np.uint32)
+
+
+# --- the per-generation sketch store ----------------------------------------------------------------
+
+
+@dataclass
+class SketchStore:
+    """Every article's sketch and date number (0 when undated), in CSR form, keyed by article id."""
+
+    ids: list[str]
+    dates: np.ndarray  # int64
+    offsets: np.ndarray  # int64, len(ids) + 1
+    hashes: np.ndarray  # uint32
+
+    @classmethod
+    def from_items(cls, items: Sequence[tuple[str, int, np.ndarray]]) -> SketchStore:
+        lengths = np.fromiter((len(h) for _, _, h in items), dtype=np.int64, count=len(items))
+        return cls(
+            ids=[i for i, _, _ in items],
+            dates=np.fromiter((d for _, d, _ in items), dtype=np.int64, count=len(items)),
+            offsets=np.concatenate(([0], np.cumsum(lengths))).astype(np.int64),
+            hashes=np.concatenate([h for _, _, h in items]) if items else _EMPTY,
+        )
+
+    def get(self, i: int) -> np.ndarray:
+        return self.hashes[self.offsets[i] : self.offsets[i + 1]]
+
+    def items(self) -> Iterable[tuple[str, int, np.ndarray]]:
+        for i, article in enumerate(self.ids):
+            yield article, int(self.dates[i]), self.get(i)
+
+    @classmethod
+    def load(cls, gen: Path) -> SketchStore | None:
+        try:
+            with np.load(gen / SKETCHES, allow_pickle=False) as data:
+                if int(data["format"]) != FORMAT:
+                    return None
+                return cls(
+                    ids=data["ids"].tolist(),
+                    dates=data["dates"],
+                    offsets=data["offsets"],
+                    hashes=data["hashes"],
+                )
+        except (FileNotFoundError, KeyError, ValueError, OSError):
+            return None
+
+    def save(self, gen: Path) -> None:
+        tmp = gen / (SKETCHES + ".tmp")
+        with tmp.open("wb") as fh:
+            np.savez(
+                fh,
+                format=np.int64(FORMAT),
+                ids=np.array(self.ids, dtype=str) if self.ids else np.zeros(0, dtype="<U1"),
+                dates=self.dates,
+                offsets=self.offsets,
+                hashes=self.hashes,
+            )
+        tmp.replace(gen / SKETCHES)
+
+
+# --- grouping -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Links:
+    """Pairs of articles (positions ``a < b`` in a store) that pass the copy test."""
+
+    a: np.ndarray
+    b: np.ndarray
+    shared: np.ndarray
+    mutual: np.ndarray  # bool: each holds at least CONTAINMENT of the other
+
+
+def copy_links(store: SketchStore) -> Links:
+    """Every pair of articles that passes the copy test, from an inverted index of sketch hashes."""
+    n = len(store.ids)
+    sizes = np.diff(store.offsets)
+    empty = np.zeros(0, dtype=np.int64)
+    if n < 2 or not len(store.hashes):
+        return Links(empty, empty, empty, empty.astype(bool))
+    owner = np.repeat(np.arange(n, dtype=np.int64), sizes)
+    order = np.argsort(store.hashes, kind="stable")  # stable: owners stay ascending within a hash
+    hashes, owner = store.hashes[order], owner[order]
+    starts = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1])))
+    df = np.diff(np.concatenate((starts, [len(hashes)])))
+    keys: list[np.ndarray] = []
+    for size in np.unique(df[(df >= 2) & (df <= DF_CAP)]).tolist():
+        first = starts[df == size]
+        members = owner[first[:, None] + np.arange(size)]  # one row per hash, owners ascending
+        left, right = np.triu_indices(size, 1)
+        keys.append((members[:, left] * n + members[:, right]).ravel())
+    if not keys:
+        return Links(empty, empty, empty, empty.astype(bool))
+    pairs, shared = np.unique(np.concatenate(keys), return_counts=True)
+    a, b = pairs // n, pairs % n
+    small = np.minimum(sizes[a], sizes[b])
+    large = np.maximum(sizes[a], sizes[b])
+    ok = (shared >= MIN_SHARED) & (shared >= CONTAINMENT * small) & (shared >= COVERAGE * large)
+    mutual = shared >= CONTAINMENT * large
+    return Links(a[ok], b[ok], shared[ok], mutual[ok])
+
+
+def group(store: SketchStore) -> list[list[int]]:
+    """Stories of two or more articles, as sorted positions in ``store``.
+
+    Mutual copies are joined transitively. A text that is only a part of others (a copy cut to its
+    lede), with its mutual copies if any, joins one of them -- the one it shares most with, then the
+    one it is the largest part of -- so a short text quoted by two stories does not bridge them.
+    """
+    n = len(store.ids)
+    sizes = np.diff(store.offsets).tolist()
+    links = copy_links(store)
+    parent = list(range(n))
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(x: int, y: int) -> None:
+        rx, ry = root(x), root(y)
+        if rx != ry:
+            parent[max(rx, ry)] = min(rx, ry)
+
+    pairs = zip(links.a.tolist(), links.b.tolist(), links.shared.tolist(), links.mutual.tolist(), strict=True)
+    part_of: list[tuple[int, int, int]] = []
+    for a, b, shared, mutual in pairs:
+        if mutual:
+            union(a, b)
+        else:
+            small, large = (a, b) if sizes[a] < sizes[b] else (b, a)
+            part_of.append((small, large, shared))
+    longest: dict[int, int] = {}  # per group of mutual copies, its longest text
+    for x in range(n):
+        r = root(x)
+        if r not in longest or sizes[x] > sizes[longest[r]]:
+            longest[r] = x
+    best: dict[int, tuple[tuple[int, float, int], int]] = {}
+    for small, large, shared in part_of:
+        unit = root(small)  # mutual copies move together, when their longest text is the part
+        if longest[unit] != small or unit == root(large):
+            continue
+        rank = (shared, shared / sizes[large], -large)
+        if unit not in best or rank > best[unit][0]:
+            best[unit] = (rank, large)
+    for unit, (_, large) in best.items():
+        union(unit, large)
+    groups: dict[int, list[int]] = {}
+    for x in range(n):
+        groups.setdefault(root(x), []).append(x)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def assign(ids: Sequence[str], dates: Sequence[int], groups: Iterable[Sequence[int]]) -> list[dict[str, Any]]:
+    """Story records: members dated oldest first then undated (by id), first-seen, story id.
+
+    >>> assign(["b", "a", "c"], [20160330, 0, 20160329], [[0, 1, 2]])
+    [{'id': 'c', 'first': 'c', 'members': ['c', 'b', 'a']}]
+    >>> assign(["b", "a"], [0, 0], [[0, 1]])
+    [{'id': 'a', 'first': None, 'members': ['a', 'b']}]
+    """
+    stories: list[dict[str, Any]] = []
+    for positions in groups:
+        members = sorted(positions, key=lambda i: (dates[i] == 0, dates[i], ids[i]))
+        first = ids[members[0]] if dates[members[0]] else None
+        story_id = first or min(ids[i] for i in members)
+        stories.append({"id": story_id, "first": first, "members": [ids[i] for i in members]})
+    stories.sort(key=lambda s: s["id"])
+    return stories
+
+
+@dataclass
+class StoryStats:
+    stories: int
+    articles: int
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"stories": self.stories, "articles": self.articles, "seconds": round(self.seconds, 3)}
+
+
+def update_generation(
+    gen: Path,
+    previous: Path | None,
+    ids: Sequence[str],
+    fresh: dict[str, tuple[int, np.ndarray]],
+    reader: Any,
+) -> StoryStats:
+    """Write ``gen``'s sketches and stories for the articles ``ids``.
+
+    Sketches come from ``fresh`` (articles parsed this run), else ``previous``'s store, else (a
+    generation built without stories) from the body and date stored in ``reader``.
+    """
+    started = time.monotonic()
+    carried: dict[str, tuple[int, np.ndarray]] = {}
+    old = SketchStore.load(previous) if previous is not None else None
+    if old is not None:
+        wanted = set(ids) - set(fresh)
+        carried = {i: (d, h) for i, d, h in old.items() if i in wanted}
+    items: list[tuple[str, int, np.ndarray]] = []
+    missing: list[str] = []
+    for article in ids:
+        got = fresh.get(article) or carried.get(article)
+        if got is None:
+            missing.append(article)
+        else:
+            items.append((article, got[0], got[1]))
+    items.extend(_from_index(reader, missing))
+    items.sort(key=lambda x: x[0])
+    store = SketchStore.from_items(items)
+    store.save(gen)
+    groups = group(store)
+    stories = assign(store.ids, store.dates.tolist(), groups)
+    write_stories(gen, stories)
+    return StoryStats(len(stories), sum(len(s["members"]) for s in stories), time.monotonic() - started)
+
+
+def _from_index(reader: Any, missing: Sequence[str]) -> list[tuple[str, int, np.ndarray]]:
+    if not missing:
+        return []
+    column = reader.column_reader("date") if reader.has_column("date") else None
+    out = []
+    for article in missing:
+        try:
+            docnum = reader.first_id("id", article)
+        except (KeyError, TermNotFound):
+            continue
+        date = column[docnum] if column is not None else 0
+        date = date if date and date <= 99991231235959 else 0
+        body = reader.stored_fields(docnum)["doc"].get("body") or ""
+        out.append((article, int(date), sketch(body)))
+    return out
+
+
+def write_stories(gen: Path, stories: list[dict[str, Any]]) -> None:
+    data = {
+        "format": FORMAT,
+        "method": {
+            "shingle": SHINGLE,
+            "sample": SAMPLE,
+            "containment": CONTAINMENT,
+            "coverage": COVERAGE,
+            "min_shared": MIN_SHARED,
+        },
+        "stories": stories,
+    }
+    tmp = gen / (STORIES + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    tmp.replace(gen / STORIES)
+
+
+# --- search time ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class StoryTable:
+    """One generation's stories as arrays over document numbers.
+
+    ``keys[d]`` is the story of document ``d``: ``d`` itself for an article alone, ``ndocs + i`` for
+    the i-th story of several, so counting distinct keys counts stories.
+    """
+
+    keys: np.ndarray  # int64 per docnum
+    copies: np.ndarray  # int32 per docnum
+    records: list[dict[str, Any]]
+    member_docs: list[list[int]]  # per story: docnums in the record's member order
+
+    @classmethod
+    def load(cls, gen: Path, reader: Any, ndocs: int) -> StoryTable:
+        keys = np.arange(ndocs, dtype=np.int64)
+        copies = np.ones(ndocs, dtype=np.int32)
+        records: list[dict[str, Any]] = []
+        member_docs: list[list[int]] = []
+        try:
+            data = json.loads((gen / STORIES).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            data = {"format": FORMAT, "stories": []}
+        if data.get("format") != FORMAT:
+            data = {"stories": []}
+        for record in data["stories"]:
+            docs = []
+            for article in record["members"]:
+                try:
+                    docs.append(reader.first_id("id", article))
+                except (KeyError, TermNotFound):
+                    continue
+            if len(docs) < 2:
+                continue
+            keys[docs] = ndocs + len(records)
+            copies[docs] = len(docs)
+            records.append(record)
+            member_docs.append(docs)
+        return cls(keys, copies, records, member_docs)
+
+    def story(self, docnum: int) -> tuple[dict[str, Any], list[int]] | None:
+        """The record and member docnums of ``docnum``'s story, None when it stands alone."""
+        index = int(self.keys[docnum]) - len(self.keys)
+        if index < 0:
+            return None
+        return self.records[index], self.member_docs[index]
+
+    def count(self, docs: np.ndarray) -> int:
+        """How many stories ``docs`` hold (sorts only the copies, not every doc)."""
+        keys = self.keys[docs]
+        copies = keys[keys >= len(self.keys)]
+        return len(docs) - len(copies) + len(np.unique(copies))
+
+    def story_id(self, docnum: int, article_id: str) -> str:
+        found = self.story(docnum)
+        return found[0]["id"] if found else article_id
+
+
+def first_per_story(ranked: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """``ranked`` docnums with every later copy of an earlier story left out, order kept.
+
+    >>> first_per_story(np.array([5, 2, 7, 1]), np.array([0, 1, 9, 3, 4, 9, 6, 7])).tolist()
+    [5, 7, 1]
+    """
+    if not len(ranked):
+        return ranked
+    _, first = np.unique(keys[ranked], return_index=True)
+    return ranked[np.sort(first)]
+
+
+def count_stories(
+    offsets: np.ndarray, ords: np.ndarray, nvalues: int, docs: np.ndarray, keys: np.ndarray
+) -> np.ndarray:
+    """Per facet value (a CSR table: ``offsets``/``ords`` over docnums), the distinct stories of ``docs``.
+
+    >>> offsets, ords = np.array([0, 1, 3, 4]), np.array([0, 0, 1, 1])  # doc 0: a; 1: a, b; 2: b
+    >>> count_stories(offsets, ords, 2, np.array([0, 1, 2]), np.array([5, 5, 2])).tolist()
+    [1, 2]
+    """
+    if nvalues == 0 or not len(docs):
+        return np.zeros(nvalues, dtype=np.int64)
+    starts = offsets[docs]
+    lengths = offsets[docs + 1] - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(nvalues, dtype=np.int64)
+    positions = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths) + np.arange(total)
+    width = int(keys.max()) + 1
+    pairs = np.unique(ords[positions].astype(np.int64) * width + np.repeat(keys[docs], lengths))
+    return np.bincount(pairs // width, minlength=nvalues)
+
+
+def count_distinct(labels: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct ``labels`` and, for each, how many distinct ``keys`` carry it.
+
+    >>> [a.tolist() for a in count_distinct(np.array([1, 1, 1, 2]), np.array([7, 7, 8, 7]))]
+    [[1, 2], [2, 1]]
+    """
+    if not len(labels):
+        return labels, np.zeros(0, dtype=np.int64)
+    width = int(keys.max()) + 1
+    pairs = np.unique(labels.astype(np.int64) * width + keys)
+    return np.unique(pairs // width, return_counts=True)
+
+
+# --- what a copy changed ------------------------------------------------------------------------------
+
+
+def _bigrams(paragraph: str) -> set[str]:
+    w = words(paragraph)
+    return {" ".join(w[i : i + 2]) for i in range(len(w) - 1)} or set(w)
+
+
+def _mostly_in(part: set[str], whole: set[str], share: float = 0.5) -> bool:
+    return bool(part) and len(part & whole) >= share * len(part)
+
+
+def paragraph_diff(this: str, other: str) -> list[dict[str, Any]]:
+    """``other`` paragraph by paragraph against ``this``: kept ("same"), reworded ("edited", with a
+    word diff), "added", and this article's paragraphs it "cut", shown where they stood.
+
+    A paragraph counts as kept when most of its word pairs occur anywhere in the other text, so
+    merged, split and reordered paragraphs are not reported as cut.
+
+    >>> [(d["op"], d["text"][:12]) for d in paragraph_diff("Alpha beta gamma.\\n\\nDelta epsilon zeta.",
+    ...                                                      "Alpha beta gamma.\\n\\nNew words here.")]
+    [('same', 'Alpha beta g'), ('cut', 'Delta epsilo'), ('added', 'New words he')]
+    """
+    mine, theirs = paragraphs(this), paragraphs(other)
+    mine_grams, their_grams = [_bigrams(p) for p in mine], [_bigrams(p) for p in theirs]
+    all_mine = set().union(*mine_grams) if mine_grams else set()
+    all_theirs = set().union(*their_grams) if their_grams else set()
+    exact = {" ".join(words(p)): i for i, p in enumerate(mine)}
+    cut = [not _mostly_in(g, all_theirs) for g in mine_grams]
+    out: list[dict[str, Any]] = []
+    shown = 0  # this article's paragraphs before ``shown`` are placed
+
+    def place_cuts(upto: int) -> None:
+        nonlocal shown
+        for i in range(shown, upto):
+            if cut[i]:
+                out.append({"op": "cut", "text": mine[i]})
+        shown = max(shown, upto)
+
+    for text, grams in zip(theirs, their_grams, strict=True):
+        key = " ".join(words(text))
+        if key in exact:
+            place_cuts(exact[key] + 1)
+            out.append({"op": "same", "text": text})
+            continue
+        if not _mostly_in(grams, all_mine):
+            end = shown  # a run of cut paragraphs right here was replaced: show it first
+            while end < len(mine) and cut[end]:
+                end += 1
+            place_cuts(end)
+            out.append({"op": "added", "text": text})
+            continue
+        best = max(range(len(mine)), key=lambda i: len(grams & mine_grams[i]))
+        place_cuts(best + 1)
+        runs = _moved_text_kept(word_diff(mine[best], text), all_mine, all_theirs)
+        if all(op == "=" for op, _ in runs):
+            out.append({"op": "same", "text": text})
+        else:
+            out.append({"op": "edited", "text": text, "words": runs})
+    place_cuts(len(mine))
+    return out
+
+
+def _moved_text_kept(runs: list[list[str]], before: set[str], after: set[str]) -> list[list[str]]:
+    """Word runs with text that only moved between paragraphs (merged or split ones) not shown as
+    removed or inserted: a removed run found elsewhere in the copy is dropped, an inserted run found
+    elsewhere in the original is kept text."""
+    out: list[list[str]] = []
+    for op, text in runs:
+        moved = len(text.split()) >= 4 and _mostly_in(_bigrams(text), after if op == "-" else before, 0.8)
+        if op == "-" and moved:
+            continue
+        if op == "+" and moved:
+            op = "="
+        if out and out[-1][0] == op:
+            out[-1][1] += " " + text
+        else:
+            out.append([op, text])
+    return out
+
+
+def word_diff(before: str, after: str) -> list[list[str]]:
+    """``[op, text]`` runs turning ``before`` into ``after``: "=" kept, "-" removed, "+" inserted.
+
+    >>> word_diff("ISIS seized the “town”", 'IS seized the "town"')
+    [['-', 'ISIS'], ['+', 'IS'], ['=', 'seized the "town"']]
+    """
+    a, b = before.split(), after.split()
+    same_a, same_b = [w.translate(_QUOTES) for w in a], [w.translate(_QUOTES) for w in b]
+    runs: list[list[str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, same_a, same_b, autojunk=False).get_opcodes():
+        if op == "equal":  # the copy's own words: it is the copy that is shown
+            runs.append(["=", " ".join(b[j1:j2])])
+            continue
+        if i2 > i1:
+            runs.append(["-", " ".join(a[i1:i2])])
+        if j2 > j1:
+            runs.append(["+", " ".join(b[j1:j2])])
+    return runs
+
+
+def diff_summary(diff: list[dict[str, Any]]) -> dict[str, int]:
+    """How many paragraphs of each kind a diff holds."""
+    counts = {"same": 0, "edited": 0, "added": 0, "cut": 0}
+    for entry in diff:
+        counts[entry["op"]] += 1
+    return counts

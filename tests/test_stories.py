@@ -1,0 +1,341 @@
+"""Stories: near-duplicate grouping at index time, collapse and story counts at search time, the
+article page's "Same story elsewhere", and the spellings view. Real indexes, the real app."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from searchapp.cli import main
+from searchapp.indexer import reindex
+from searchapp.ingest import Article, read_paths
+from searchapp.names import default_book
+from searchapp.search import IndexHolder
+from searchapp.store import current_generation, read_json
+from searchapp.stories import SKETCHES, STORIES, SketchStore, group, sketch
+from searchapp.urlstate import SearchRequest
+from tests.conftest import SAMPLE
+from tests.corpus import variants
+
+
+def sample_articles() -> dict[str, Article]:
+    """The sample articles by file number ("000" ... "004")."""
+    found = [a for a in read_paths([SAMPLE]) if isinstance(a, Article)]
+    return {Path(a.source).name[:3]: a for a in found}
+
+
+SAMPLES = sample_articles()
+BASE = SAMPLES["000"].body
+VARIANTS = variants(BASE)
+
+
+def api(client, qs: str = "") -> dict:  # type: ignore[no-untyped-def]
+    response = client.get("/api/search" + qs)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def name(source: str, article_id: str) -> str:
+    """A sample article's file number ("000" ... "004"), any other article's id."""
+    return Path(source).name[:3] if source.endswith(".txt") else article_id
+
+
+def stories_of(index: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Through the search layer: name -> article id, and name -> story id."""
+    with IndexHolder(index, default_book()) as holder:
+        page = holder.get().search(SearchRequest(limit=1000))
+    ids = {name(r.source, r.id): r.id for r in page.results}
+    return ids, {name(r.source, r.id): r.story for r in page.results}
+
+
+@pytest.fixture()
+def ids(client) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The sample index's article ids by file number."""
+    return {name(r["source"], r["id"]): r["id"] for r in api(client, "?limit=10")["results"]}
+
+
+# --- the copy test, on sketches --------------------------------------------------------------------
+
+
+def test_the_sample_story_is_000_002_003() -> None:
+    names = sorted(SAMPLES)
+    store = SketchStore.from_items([(n, 0, sketch(SAMPLES[n].body)) for n in names])
+    groups = group(store)
+    assert [[names[i] for i in g] for g in groups] == [["000", "002", "003"]]
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_made_up_copies_on_both_sides_of_the_threshold(name: str) -> None:
+    text, expected = VARIANTS[name]
+    store = SketchStore.from_items([("original", 0, sketch(BASE)), ("copy", 0, sketch(text))])
+    assert (group(store) == [[0, 1]]) is expected
+
+
+def test_a_short_text_quoted_by_two_stories_does_not_bridge_them() -> None:
+    lede = BASE.split("\n\n")[0]
+    quoting = variants(BASE)["quotes-a-paragraph"][0]  # another story that quotes 000's lede
+    items = [("000", BASE), ("lede", lede), ("quoting", quoting), ("copy-of-quoting", quoting + " More.")]
+    store = SketchStore.from_items([(n, 0, sketch(t)) for n, t in items])
+    assert group(store) == [[0, 1], [2, 3]]
+    # A second outlet running the same lede-only brief: both join the story they were cut from.
+    items.append(("lede-again", lede + " Monitors said the fighting went on. (AFP)"))
+    store = SketchStore.from_items([(n, 0, sketch(t)) for n, t in items])
+    assert group(store) == [[0, 1, 4], [2, 3]]
+
+
+def test_the_variants_cover_both_sides() -> None:
+    verdicts = {expected for _, expected in VARIANTS.values()}
+    assert verdicts == {True, False}
+    apart = {n for n, (_, e) in VARIANTS.items() if n.startswith("words-") and not e}
+    assert apart == {"words-45", "words-60"}
+
+
+# --- a real index: samples plus made-up copies ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def variant_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    corpus = tmp_path_factory.mktemp("variants") / "corpus"
+    shutil.copytree(SAMPLE, corpus)
+    with (corpus / "copies.jsonl").open("w", encoding="utf-8") as fh:
+        for n, (name, (text, _)) in enumerate(sorted(VARIANTS.items())):
+            record = {
+                "id": f"copy-{name}",
+                "title": f"A headline of its own, number {n}",  # copies rewrite the headline
+                "text": text,
+                "outlet": f"Outlet {n}",
+                "published": f"2016-04-{n + 1:02d}",
+            }
+            fh.write(json.dumps(record) + "\n")
+    index = tmp_path_factory.mktemp("variants-index") / "index"
+    reindex([corpus], index, workers=1)
+    return index
+
+
+def test_index_groups_samples_and_copies(variant_index: Path) -> None:
+    ids, story = stories_of(variant_index)
+    original = story["000"]
+    assert original == ids["000"]  # the earliest dated copy names the story
+    assert story["002"] == story["003"] == original
+    assert story["001"] == ids["001"] and story["004"] == ids["004"]
+    for name, (_, expected) in VARIANTS.items():
+        assert (story[f"copy-{name}"] == original) is expected, name
+    gen = current_generation(variant_index)
+    assert gen is not None and (gen / SKETCHES).exists() and (gen / STORIES).exists()
+
+
+# --- search: JSON fields, collapse, story counts -------------------------------------------------------
+
+
+def test_results_carry_story_and_copies(client, ids) -> None:  # type: ignore[no-untyped-def]
+    results = {r["id"]: r for r in api(client, "?limit=10")["results"]}
+    for n in ("000", "002", "003"):
+        assert (results[ids[n]]["story"], results[ids[n]]["copies"]) == (ids["000"], 3)
+    for n in ("001", "004"):
+        assert (results[ids[n]]["story"], results[ids[n]]["copies"]) == (ids[n], 1)
+    assert all("also" not in r for r in results.values())
+
+
+@pytest.mark.parametrize("qs", ["?collapse=1", "?q=Qaryatayn&collapse=1", "?collapse=1&sort=oldest"])
+def test_collapse_shows_one_result_per_story(client, ids, qs: str) -> None:  # type: ignore[no-untyped-def]
+    data = api(client, qs)
+    assert (data["total"], data["articles"], data["stories"], data["collapse"]) == (3, 5, 3, True)
+    assert len({r["story"] for r in data["results"]}) == 3
+    story = next(r for r in data["results"] if r["copies"] == 3)
+    assert {c["id"] for c in story["also"]} | {story["id"]} == {ids["000"], ids["002"], ids["003"]}
+    others = {c["outlet"] for c in story["also"]}
+    assert others == {None, "AFP", "Free Press Journal"} - {story["outlet"]}
+    assert all(r["also"] == [] for r in data["results"] if r["copies"] == 1)
+
+
+def test_collapsed_pages_do_not_repeat_a_story(client) -> None:  # type: ignore[no-untyped-def]
+    pages = [api(client, f"?q=palmyra&collapse=1&limit=1&page={n}") for n in (1, 2, 3)]
+    assert [p["total"] for p in pages] == [2, 2, 2]
+    assert [len(p["results"]) for p in pages] == [1, 1, 0]
+    assert pages[0]["results"][0]["story"] != pages[1]["results"][0]["story"]
+
+
+def test_collapse_on_the_search_page(client, ids) -> None:  # type: ignore[no-untyped-def]
+    html = client.get("/search?q=Qaryatayn&collapse=1").get_data(as_text=True)
+    assert "<strong>3</strong> stories" in html and "(5 articles)" in html
+    assert "also published by" in html and f'href="/article/{ids["003"]}?back=' in html
+    assert 'class="collapse" href="?q=Qaryatayn">show every copy' in html
+    plain = client.get("/search?q=Qaryatayn").get_data(as_text=True)
+    assert "in 3 stories" in plain and "one result per story" in plain and "one of 3 copies" in plain
+    assert client.get("/export.csv?collapse=1").get_data(as_text=True).count("\n") == 4  # header + 3
+
+
+def test_collapse_on_the_command_line(sample_index: Path, ids: dict[str, str]) -> None:
+    runner = CliRunner()
+    index = str(sample_index)
+    result = runner.invoke(main, ["search", "Qaryatayn", "--index", index, "--collapse", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["total"], data["articles"]) == (3, 5)
+    text = runner.invoke(main, ["search", "Qaryatayn", "--index", index, "--collapse"])
+    assert text.stdout.startswith("3 results") and "also published by" in text.stdout
+    plain = runner.invoke(main, ["search", "Qaryatayn", "--index", index])
+    assert plain.stdout.startswith("5 results") and f"one of 3 copies of story {ids['000']}" in plain.stdout
+
+
+def test_facet_counts_as_articles_or_stories(client) -> None:  # type: ignore[no-untyped-def]
+    articles, stories = api(client), api(client, "?count=stories")
+    assert stories["count"] == "stories" and articles["count"] == "articles"
+
+    def counts(data: dict, name: str) -> dict[str, int]:
+        return {f["value"]: f["count"] for f in data["facets"][name]}
+
+    assert counts(articles, "entity")["place:173361"] == 5
+    assert counts(stories, "entity")["place:173361"] == 3  # five articles, three stories
+    assert counts(stories, "outlet") == counts(articles, "outlet")  # one article per outlet here
+    assert counts(stories, "date") == {"2016-03-29": 1, "2016-03-30": 1, "2016-04-03": 1}
+    assert (articles["undated"], stories["undated"]) == (2, 2)
+    narrowed = api(client, "?count=stories&from=2016-03&to=2016-03")
+    assert narrowed["total"] == 2 and narrowed["stories"] == 1
+    assert counts(narrowed, "entity")["place:173361"] == 1
+    entry = next(f for f in stories["facets"]["entity"] if f["value"] == "place:173361")
+    assert "count=stories" in entry["toggle_url"]  # the choice survives a click
+
+
+@pytest.mark.parametrize("qs", ["?count=words", "?count=stories&count=articles", "?collapse=maybe"])
+def test_bad_story_parameters_are_a_400(client, qs: str) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/search" + qs).status_code == 400
+    assert client.get("/api/search" + qs).get_json()["status"] == 400
+
+
+# --- the article page ------------------------------------------------------------------------------------
+
+
+def test_article_page_shows_the_same_story_elsewhere(client, ids) -> None:  # type: ignore[no-untyped-def]
+    data = client.get(f"/api/article/{ids['003']}").get_json()["story"]
+    assert (data["id"], data["first_seen"], data["copies"]) == (ids["000"], ids["000"], 3)
+    others = {o["id"]: o for o in data["others"]}
+    assert set(others) == {ids["000"], ids["002"]}
+    assert others[ids["000"]]["first_seen"] is True and others[ids["002"]]["first_seen"] is False
+    afp = others[ids["002"]]
+    assert afp["outlet"] == "AFP" and afp["published_label"].startswith("30 March 2016")
+    assert afp["changes"]["added"] >= 3 and afp["changes"]["cut"] >= 1
+    added = [d["text"] for d in afp["diff"] if d["op"] == "added"]
+    assert any("Fahed Jassem al-Freij" in t for t in added)  # AFP's paragraph the FPJ copy lacks
+    rewording = [w for d in others[ids["000"]]["diff"] if d["op"] == "edited" for w in d["words"]]
+    assert ["-", "IS"] in rewording and ["+", "ISIS"] in rewording  # 000 wrote ISIS where 003 wrote IS
+
+    page = client.get(f"/article/{ids['003']}?back=%3Fq%3Dpalmyra")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Same story elsewhere" in html
+    assert f'href="/article/{ids["002"]}?back=%3Fq%3Dpalmyra">AFP</a>' in html
+    assert "first seen" in html and 'class="added"' in html and "<del>IS</del>" in html
+
+
+def test_an_article_alone_has_no_copies(client, ids) -> None:  # type: ignore[no-untyped-def]
+    data = client.get(f"/api/article/{ids['001']}").get_json()["story"]
+    assert data == {"id": ids["001"], "first_seen": ids["001"], "copies": 1, "others": []}
+    assert "Same story elsewhere" not in client.get(f"/article/{ids['001']}").get_data(as_text=True)
+
+
+# --- spellings -----------------------------------------------------------------------------------------
+
+
+def test_spellings_of_a_place_by_outlet(client) -> None:  # type: ignore[no-untyped-def]
+    data = client.get("/api/spellings?entity=place:173361").get_json()
+    assert data["articles"] == 5 and data["type"] == "place"
+    table = {s["spelling"]: {o["outlet"]: o["count"] for o in s["outlets"]} for s in data["spellings"]}
+    assert table == {
+        "Al-Qaryatain": {None: 1, "AFP": 1, "Free Press Journal": 1, "Reuters": 1},  # 000 has no outlet
+        "Quaryatayn": {"FNA": 1},
+        "Al Qaryatain": {"Reuters": 1},
+        "al-Qaryatain": {"Reuters": 1},
+    }
+    by_outlet = {o["label"]: [s["spelling"] for s in o["spellings"]] for o in data["outlets"]}
+    assert by_outlet["FNA"] == ["Quaryatayn"] and by_outlet["outlet unknown"] == ["Al-Qaryatain"]
+    assert sorted(by_outlet["Reuters"]) == ["Al Qaryatain", "Al-Qaryatain", "al-Qaryatain"]
+    html = client.get("/spellings?entity=place:173361").get_data(as_text=True)
+    assert "How the outlets spell Al Qaryatayn" in html and 'data-spelling="Quaryatayn"' in html
+
+
+def test_spellings_are_reachable_from_facets_and_matched_spellings(client) -> None:  # type: ignore[no-untyped-def]
+    data = api(client, "?q=Qaryatayn")
+    entry = next(f for f in data["facets"]["entity"] if f["value"] == "place:173361")
+    assert entry["spellings_url"] == "/spellings?entity=place:173361"
+    html = client.get("/search?q=Qaryatayn").get_data(as_text=True)
+    assert 'href="/spellings?entity=place:173361"' in html
+    assert 'href="/spellings?name=Quaryatayn"' in html
+    moved = client.get("/spellings?name=Quaryatayn")
+    assert moved.status_code == 302 and moved.headers["Location"] == "/spellings?entity=place:173361"
+    assert client.get("/api/spellings?name=Al-Qaryatain").headers["Location"].startswith("/api/spellings")
+
+
+@pytest.mark.parametrize(
+    ("qs", "status"),
+    [
+        ("", 400),
+        ("?entity=place:nowhere", 404),
+        ("?name=Atlantis", 404),
+        ("?entity=a%00b", 400),
+        ("?entity=" + "x" * 400, 400),
+        ("?name=%3Cscript%3Ealert(1)%3C/script%3E", 404),
+    ],
+)
+def test_spellings_bad_requests(client, qs: str, status: int) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/spellings" + qs)
+    assert page.status_code == status
+    assert "<script>alert" not in page.get_data(as_text=True)
+    assert client.get("/api/spellings" + qs).get_json()["status"] == status
+
+
+# --- incremental reindex ----------------------------------------------------------------------------------
+
+
+def write_copies(path: Path, *records: dict[str, str]) -> None:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+
+
+def test_a_copy_arriving_later_joins_its_story(tmp_path: Path) -> None:
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(SAMPLE, corpus)
+    reindex([corpus], index, workers=1)
+    ids, story = stories_of(index)
+    assert story["001"] == ids["001"]
+
+    fna = SAMPLES["001"].body
+    # Undated and respelled: it joins FNA's story, and is never first.
+    late = {"id": "late-copy", "title": "Army closes in", "text": fna.replace("Quaryatayn", "al-Qaryatain")}
+    write_copies(corpus / "late.jsonl", late)
+    result = reindex([corpus], index, workers=1)
+    assert (result.added, result.unchanged) == (1, 5)
+    _, story = stories_of(index)
+    assert story["late-copy"] == story["001"] == ids["001"]
+    assert story["002"] == story["003"] == ids["000"]  # carried-over sketches still group
+
+    early = {"id": "early-copy", "title": "Siege", "text": fna, "outlet": "Y", "published": "2016-04-02"}
+    write_copies(corpus / "early.jsonl", early)
+    reindex([corpus], index, workers=1)
+    _, story = stories_of(index)
+    assert story["001"] == story["late-copy"] == "early-copy"  # an earlier copy is first seen
+
+    (corpus / "early.jsonl").unlink()
+    (corpus / "late.jsonl").unlink()
+    reindex([corpus], index, workers=1)
+    assert stories_of(index)[1]["001"] == ids["001"]
+    gen = current_generation(index)
+    assert gen is not None
+    assert sorted(SketchStore.load(gen).ids) == sorted(ids.values())  # type: ignore[union-attr]
+
+
+def test_an_index_built_without_stories_gets_them_on_the_next_run(tmp_path: Path) -> None:
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(SAMPLE, corpus)
+    result = reindex([corpus], index, workers=1, group_stories=False)
+    assert result.stories is None
+    ids, story = stories_of(index)
+    assert story["002"] == ids["002"]  # no side files: every article alone
+    write_copies(corpus / "more.jsonl", {"id": "other", "title": "t", "text": "Nothing like the rest."})
+    result = reindex([corpus], index, workers=1)
+    assert result.stories is not None and (result.stories.stories, result.stories.articles) == (1, 3)
+    assert stories_of(index)[1]["002"] == ids["000"]  # sketched from the stored bodies
+    gen = current_generation(index)
+    assert gen is not None and read_json(gen / "meta.json")["stories"]["stories"] == 1
