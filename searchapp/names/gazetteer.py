@@ -256,31 +256,25 @@ class Gazetteer:
 
     @classmethod
     def load(cls, cache_dir: Path | None = None) -> Gazetteer:
+        """The compiled gazetteer cached in *cache_dir* (beside the index); on a miss, the copy in the
+        user's cache (so a new index directory does not compile it again), else compile and cache it
+        in both places."""
         cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         fingerprint = _code_fingerprint()
-        path = cache_dir / f"names-gazetteer-{fingerprint}.pickle"
-        try:
-            with path.open("rb") as fh:
-                data = pickle.load(fh)
-            if data.get("version") == fingerprint:
-                gaz = cls(data)
-                gaz.cache_path = path
-                return gaz
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, KeyError):
-            pass
-        data = cls.compile()
-        data["version"] = fingerprint
-        try:
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".tmp{os.getpid()}")
-            with tmp.open("wb") as fh:
-                pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-            for old in cache_dir.glob("names-gazetteer-*.pickle"):
-                if old != path:
-                    old.unlink(missing_ok=True)
-        except OSError:  # read-only location: work from memory
-            pass
+        name = f"names-gazetteer-{fingerprint}.pickle"
+        path = cache_dir / name
+        places = [path] if cache_dir == default_cache_dir() else [path, default_cache_dir() / name]
+        data = None
+        for candidate in places:
+            data = _read_cache(candidate, fingerprint)
+            if data is not None:
+                break
+        if data is None:
+            data = cls.compile()
+            data["version"] = fingerprint
+        for target in places:
+            if not target.exists():
+                _write_cache(target, data)
         gaz = cls(data)
         gaz.cache_path = path
         return gaz
@@ -314,6 +308,30 @@ class Gazetteer:
 
     def weight(self, idx: int) -> float:
         return math.log10(max(10, self.places[idx][3]))
+
+
+def _read_cache(path: Path, fingerprint: str) -> dict | None:
+    try:
+        with path.open("rb") as fh:
+            data = pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, KeyError):
+        return None
+    return data if isinstance(data, dict) and data.get("version") == fingerprint else None
+
+
+def _write_cache(path: Path, data: dict) -> None:
+    """Write atomically and drop caches of other code versions; a read-only place is skipped."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        with tmp.open("wb") as fh:
+            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        for old in path.parent.glob("names-gazetteer-*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 @lru_cache(maxsize=500_000)
