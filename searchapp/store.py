@@ -4,7 +4,9 @@ Layout::
 
     index/
       CURRENT          name of the live generation, replaced atomically (os.replace)
-      gen-000007/      a complete Whoosh index + meta.json + manifest.json + entities.json
+      gen-000007/      a complete Whoosh index + meta.json + manifest.json + entities.json; meta.json
+                       lists every file's size at publish time, so a truncated or deleted one is
+                       reported as damage instead of failing somewhere inside Whoosh
       gen-000006/      the previous one, kept a while for searchers that still hold it
       reindex.lock     flock'ed by the running reindex; holds its PID
 
@@ -99,8 +101,24 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _is_lock(name: str) -> bool:
+    return name.endswith((".lock", "WRITELOCK"))
+
+
+def file_sizes(gen: Path) -> dict[str, int]:
+    """Each file of a generation a reader needs, with its size (lock files and meta.json left out)."""
+    return {
+        entry.name: entry.stat().st_size
+        for entry in sorted(gen.iterdir())
+        if entry.is_file() and entry.name != META and not _is_lock(entry.name)
+    }
+
+
 def publish(root: Path, gen: Path) -> None:
-    """Make ``gen`` the live generation in one atomic step."""
+    """Make ``gen`` the live generation in one atomic step, its file sizes recorded in its meta."""
+    meta = read_json(gen / META, {})
+    meta["files"] = file_sizes(gen)
+    write_json(gen / META, meta)
     for entry in gen.iterdir():
         if entry.is_file():
             with entry.open("rb") as fh:
@@ -196,11 +214,25 @@ class IndexLock:
 
 
 def check_meta(gen: Path) -> dict[str, Any]:
-    meta = read_json(gen / META)
+    """The generation's meta, once it is known to be of this schema and to have every file it was
+    published with, at the size it was published with."""
+    try:
+        meta = read_json(gen / META)
+    except ValueError as exc:  # truncated or garbled JSON
+        raise IndexDamaged(gen.parent, f"{gen.name}/{META} is unreadable") from exc
     if meta is None:
         raise IndexDamaged(gen.parent, f"{gen.name} has no {META}")
+    if not isinstance(meta, dict):
+        raise IndexDamaged(gen.parent, f"{gen.name}/{META} is unreadable")
     if meta.get("schema_version") != SCHEMA_VERSION:
         raise SchemaMismatch(meta.get("schema_version"), SCHEMA_VERSION)
+    for name, size in (meta.get("files") or {}).items():
+        try:
+            actual = (gen / name).stat().st_size
+        except FileNotFoundError:
+            raise IndexDamaged(gen.parent, f"{gen.name}/{name} is missing") from None
+        if actual != size:
+            raise IndexDamaged(gen.parent, f"{gen.name}/{name} is {actual} bytes long, not {size}")
     return meta
 
 
