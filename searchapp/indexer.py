@@ -28,7 +28,6 @@ from searchapp.store import (
     ENTITIES,
     MANIFEST,
     META,
-    IndexLock,
     check_meta,
     collect_garbage,
     current_generation,
@@ -38,6 +37,7 @@ from searchapp.store import (
     read_json,
     remove_tree,
     write_json,
+    writer_lock,
 )
 
 #: Files below this many are parsed in-process: a pool costs more than it saves.
@@ -140,7 +140,7 @@ def reindex(
     roots = [p.resolve() for p in paths]
     index_dir.mkdir(parents=True, exist_ok=True)
     result = ReindexResult()
-    with IndexLock(index_dir) as lock:
+    with writer_lock(index_dir) as lock:
         result.stale_lock_pid = lock.stale_pid
         collect_garbage(index_dir)
         live = current_generation(index_dir)

@@ -29,7 +29,7 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 
-from searchapp.errors import IndexBusy, IndexDamaged, IndexMissing, SchemaMismatch
+from searchapp.errors import DiskFull, IndexBusy, IndexDamaged, IndexMissing, SchemaMismatch
 from searchapp.schema import SCHEMA_VERSION
 
 CURRENT = "CURRENT"
@@ -193,14 +193,18 @@ class IndexLock:
             text = fh.read().strip()
             fh.close()
             raise IndexBusy(int(text) if text.isdigit() else None) from None
-        fh.seek(0)
-        previous = fh.read().strip()
-        if previous.isdigit() and int(previous) != os.getpid():
-            self.stale_pid = int(previous)
-        fh.seek(0)
-        fh.truncate()
-        fh.write(str(os.getpid()))
-        fh.flush()
+        try:
+            fh.seek(0)
+            previous = fh.read().strip()
+            if previous.isdigit() and int(previous) != os.getpid():
+                self.stale_pid = int(previous)
+            fh.seek(0)
+            fh.truncate()
+            fh.write(str(os.getpid()))
+            fh.flush()
+        except OSError:  # a full disk: give the lock back rather than leak it
+            fh.close()
+            raise
         self._fh = fh
         return self
 
@@ -211,6 +215,28 @@ class IndexLock:
         fh.flush()
         fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
         fh.close()
+
+
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+@contextlib.contextmanager
+def writer_lock(root: Path) -> Iterator[IndexLock]:
+    """The writer lock; a disk that fills up under it becomes ``DiskFull``, once the generation the
+    writer left half-built is deleted (still under the lock), so the space is given back at once."""
+    try:
+        with IndexLock(root) as lock:
+            try:
+                yield lock
+            except OSError as exc:
+                if exc.errno in _DISK_FULL:
+                    with contextlib.suppress(OSError):
+                        collect_garbage(root)
+                raise
+    except OSError as exc:
+        if exc.errno in _DISK_FULL:
+            raise DiskFull(root) from exc
+        raise
 
 
 def check_meta(gen: Path) -> dict[str, Any]:
