@@ -67,7 +67,7 @@ def free_port() -> int:
 class Gunicorn:
     """The README's production command, run for real on loopback."""
 
-    def __init__(self, index: Path, workers: int = 2) -> None:
+    def __init__(self, index: Path, workers: int = 2, env: dict[str, str] | None = None) -> None:
         import os
         import subprocess
         import sys
@@ -76,7 +76,7 @@ class Gunicorn:
         self.log = tempfile.TemporaryFile()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "SEARCHAPP_INDEX": str(index)}
+        env = {**os.environ, "SEARCHAPP_INDEX": str(index), **(env or {})}
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.proc = subprocess.Popen(
             [str(gunicorn), "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "searchapp.web:create_app()"],
