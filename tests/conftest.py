@@ -56,6 +56,17 @@ def runner(app):  # type: ignore[no-untyped-def]
     return app.test_cli_runner()
 
 
+def warm_index_dir(index: Path) -> Path:
+    """A new index directory holding the compiled gazetteer cache, so no run there compiles it."""
+    from searchapp.names import default_book
+
+    index.mkdir(parents=True, exist_ok=True)
+    cache = default_book().gaz.cache_path
+    assert cache is not None and cache.exists()
+    shutil.copy2(cache, index / cache.name)
+    return index
+
+
 def free_port() -> int:
     import socket
 

@@ -4,12 +4,11 @@ every field a page shows (title, body, outlet, agency, byline, dateline, URL) an
 from __future__ import annotations
 
 import json
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
 from searchapp.indexer import reindex
-from searchapp.names import default_book
+from tests.conftest import warm_index_dir
 
 HOSTILE = {
     "script": "<script>alert(1)</script>",
@@ -72,10 +71,7 @@ def build(root: Path) -> tuple[Path, Path]:
     (corpus / "hostile.jsonl").write_text("\n".join(json.dumps(r) for r in records()) + "\n")
     aliases = root / "aliases.json"
     aliases.write_text(json.dumps(ALIASES))
-    index.mkdir()
-    cache = default_book().gaz.cache_path
-    assert cache is not None
-    shutil.copy2(cache, index / cache.name)
+    warm_index_dir(index)
     result = reindex([corpus], index, alias_files=[aliases], workers=1)
     assert result.added == len(HOSTILE) + 1, result.summary()
     return index, aliases

@@ -133,7 +133,7 @@ def test_hostile_articles_and_queries_run_no_script(browser, hostile_server) -> 
         "/search?q=" + quote("script OR onerror OR svg OR HYPERLINK OR summary"),
         "/search?" + urlencode({"entity": ALIASES["entities"][0]["id"], "outlet": HOSTILE["attr"]}),
         "/search?q=" + quote('"><img src=x onerror=alert(5)><script>alert(6)</script>'),
-        "/article/h-script?back=" + quote("?q=<script>alert(7)</script>&outlet=\"><b>"),
+        "/article/h-script?back=" + quote('?q=<script>alert(7)</script>&outlet="><b>'),
         *[f"/article/h-{key}?back=%3Fq%3DZorbagroup" for key in HOSTILE],
     ]
     for url in urls:

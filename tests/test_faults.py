@@ -38,6 +38,7 @@ from searchapp.store import (
 from searchapp.urlstate import SearchRequest
 from searchapp.web import create_app
 from tests.conftest import ROOT, SAMPLE
+from tests.conftest import warm_index_dir as warm
 from tests.corpus import write_jsonl, write_many
 
 QUERIES = [
@@ -47,15 +48,6 @@ QUERIES = [
     SearchRequest(q='"Syrian Observatory"', outlet=("Outlet B", "Outlet C"), limit=1000),
     SearchRequest(q="forces", date_from="2016-03", date_to="2016-08", sort="newest", limit=1000),
 ]
-
-
-def warm(index: Path) -> Path:
-    """A new index directory holding the compiled gazetteer cache, so no run pays to compile it."""
-    index.mkdir(parents=True, exist_ok=True)
-    cache = default_book().gaz.cache_path
-    assert cache is not None and cache.exists()
-    shutil.copy2(cache, index / cache.name)
-    return index
 
 
 def answers(gen: Path) -> list[dict[str, Any]]:
@@ -162,6 +154,7 @@ def test_sigkill_at_random_points_never_breaks_the_served_index(tmp_path: Path) 
         target = "B" if live == "A" else "A"
         corpus.set(target)
         mode = "--full" if attempt % 3 == 2 else "--workers=2"
+        started = time.monotonic()
         proc = subprocess.Popen(
             [*reindex_cmd, mode], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
         )
@@ -174,6 +167,7 @@ def test_sigkill_at_random_points_never_breaks_the_served_index(tmp_path: Path) 
             mid_build += bool(debris(index))
         else:
             assert proc.returncode == 0, stderr
+            took[mode] = min(took[mode], time.monotonic() - started)  # the machine got faster
         cleared += [int(line.rsplit(" ", 1)[1]) for line in stderr.splitlines() if "stale lock" in line]
         # Whole: the live generation answers exactly like a clean index of A or of B.
         now = corpus.state_of(index)
@@ -259,7 +253,9 @@ def test_a_full_disk_during_reindex_is_a_clear_error_and_the_old_index_stays(
     needed = int(ledger.read_text())
     assert needed > 10_000
 
-    for budget in (0, needed // 20, needed // 2, needed * 19 // 20, needed - 1):
+    # The last budget fails in publish (meta.json's file list, CURRENT.tmp), a few bytes of
+    # slack for what varies between runs (the PID in the lock, the timing in meta.json).
+    for budget in (0, needed // 20, needed // 2, needed * 19 // 20, needed - 16):
         run = budget_reindex(index, corpus, budget, ledger, *extra)
         assert_disk_full_reported(run)
         assert int(ledger.read_text()) <= budget
