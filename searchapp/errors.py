@@ -65,3 +65,15 @@ class IndexDamaged(SearchappError):
             f"`searchapp reindex --full PATH --index {path}`"
         )
         self.detail = detail
+
+
+class DiskFull(SearchappError):
+    """The disk filled up while a reindex wrote the next generation."""
+
+    status = 507
+
+    def __init__(self, path: object) -> None:
+        super().__init__(
+            f"disk full: no space left on the device of {path}; the half-written index was deleted and "
+            "nothing half-written is served. Free some space and run the reindex again"
+        )

@@ -37,7 +37,6 @@ from searchapp.store import (
     FACETS,
     MANIFEST,
     META,
-    IndexLock,
     check_meta,
     collect_garbage,
     current_generation,
@@ -47,6 +46,7 @@ from searchapp.store import (
     read_json,
     remove_tree,
     write_json,
+    writer_lock,
 )
 from searchapp.stories import SKETCHES, STORIES, StoryStats, sketch, update_generation
 
@@ -259,7 +259,7 @@ def reindex(
     roots = [p.resolve() for p in paths]
     index_dir.mkdir(parents=True, exist_ok=True)
     result = ReindexResult()
-    with IndexLock(index_dir) as lock:
+    with writer_lock(index_dir) as lock:
         result.stale_lock_pid = lock.stale_pid
         collect_garbage(index_dir)
         live = current_generation(index_dir)

@@ -5,7 +5,9 @@ Layout::
     index/
       CURRENT          name of the live generation, replaced atomically (os.replace)
       gen-000007/      a complete Whoosh index + meta.json + manifest.json + entities.json
-                       + sketches.npz + stories.json (see ``stories``)
+                       + facets.npz + sketches.npz + stories.json (see ``facets``, ``stories``);
+                       meta.json lists every file's size at publish time, so a truncated or deleted
+                       one is reported as damage instead of failing somewhere inside Whoosh
       gen-000006/      the previous one, kept a while for searchers that still hold it
       reindex.lock     flock'ed by the running reindex; holds its PID
 
@@ -28,7 +30,7 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 
-from searchapp.errors import IndexBusy, IndexDamaged, IndexMissing, SchemaMismatch
+from searchapp.errors import DiskFull, IndexBusy, IndexDamaged, IndexMissing, SchemaMismatch
 from searchapp.schema import SCHEMA_VERSION
 
 CURRENT = "CURRENT"
@@ -101,8 +103,24 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _is_lock(name: str) -> bool:
+    return name.endswith((".lock", "WRITELOCK"))
+
+
+def file_sizes(gen: Path) -> dict[str, int]:
+    """Each file of a generation a reader needs, with its size (lock files and meta.json left out)."""
+    return {
+        entry.name: entry.stat().st_size
+        for entry in sorted(gen.iterdir())
+        if entry.is_file() and entry.name != META and not _is_lock(entry.name)
+    }
+
+
 def publish(root: Path, gen: Path) -> None:
-    """Make ``gen`` the live generation in one atomic step."""
+    """Make ``gen`` the live generation in one atomic step, its file sizes recorded in its meta."""
+    meta = read_json(gen / META, {})
+    meta["files"] = file_sizes(gen)
+    write_json(gen / META, meta)
     for entry in gen.iterdir():
         if entry.is_file():
             with entry.open("rb") as fh:
@@ -177,14 +195,18 @@ class IndexLock:
             text = fh.read().strip()
             fh.close()
             raise IndexBusy(int(text) if text.isdigit() else None) from None
-        fh.seek(0)
-        previous = fh.read().strip()
-        if previous.isdigit() and int(previous) != os.getpid():
-            self.stale_pid = int(previous)
-        fh.seek(0)
-        fh.truncate()
-        fh.write(str(os.getpid()))
-        fh.flush()
+        try:
+            fh.seek(0)
+            previous = fh.read().strip()
+            if previous.isdigit() and int(previous) != os.getpid():
+                self.stale_pid = int(previous)
+            fh.seek(0)
+            fh.truncate()
+            fh.write(str(os.getpid()))
+            fh.flush()
+        except OSError:  # a full disk: give the lock back rather than leak it
+            fh.close()
+            raise
         self._fh = fh
         return self
 
@@ -197,12 +219,48 @@ class IndexLock:
         fh.close()
 
 
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+@contextlib.contextmanager
+def writer_lock(root: Path) -> Iterator[IndexLock]:
+    """The writer lock; a disk that fills up under it becomes ``DiskFull``, once the generation the
+    writer left half-built is deleted (still under the lock), so the space is given back at once."""
+    try:
+        with IndexLock(root) as lock:
+            try:
+                yield lock
+            except OSError as exc:
+                if exc.errno in _DISK_FULL:
+                    with contextlib.suppress(OSError):
+                        collect_garbage(root)
+                raise
+    except OSError as exc:
+        if exc.errno in _DISK_FULL:
+            raise DiskFull(root) from exc
+        raise
+
+
 def check_meta(gen: Path) -> dict[str, Any]:
-    meta = read_json(gen / META)
+    """The generation's meta, once it is known to be of this schema and to have every file it was
+    published with, at the size it was published with."""
+    try:
+        meta = read_json(gen / META)
+    except ValueError as exc:  # truncated or garbled JSON
+        raise IndexDamaged(gen.parent, f"{gen.name}/{META} is unreadable") from exc
     if meta is None:
         raise IndexDamaged(gen.parent, f"{gen.name} has no {META}")
+    if not isinstance(meta, dict):
+        raise IndexDamaged(gen.parent, f"{gen.name}/{META} is unreadable")
     if meta.get("schema_version") != SCHEMA_VERSION:
         raise SchemaMismatch(meta.get("schema_version"), SCHEMA_VERSION)
+    for name, size in (meta.get("files") or {}).items():
+        try:
+            actual = (gen / name).stat().st_size
+        except FileNotFoundError:
+            raise IndexDamaged(gen.parent, f"{gen.name}/{name} is missing") from None
+        if actual != size:
+            raise IndexDamaged(gen.parent, f"{gen.name}/{name} is {actual} bytes long, not {size}")
     return meta
 
 

@@ -217,6 +217,19 @@ def api_spellings() -> Any:
 # --- feeds, export, opensearch ----------------------------------------------------------------------
 
 
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_chars(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot carry at all, escaped or not (control
+    characters, U+FFFE, U+FFFF), which scraped text and queries may hold: one makes a feed unreadable.
+
+    >>> xml_chars("ctrl\\x01\\x1b[31m\\ufffe end\\n")
+    'ctrl[31m end\\n'
+    """
+    return _NOT_XML.sub("", text)
+
+
 @bp.route("/feed")
 def feed() -> Response:
     req = from_args(request.args).with_(sort="newest", limit=FEED_SIZE)
@@ -228,7 +241,7 @@ def feed() -> Response:
         search_url=url_for("search.search_page", _external=True) + query_string(req.with_(sort="relevance")),
         self_url=request.url,
     )
-    return Response(body, mimetype="application/atom+xml")
+    return Response(xml_chars(body), mimetype="application/atom+xml")
 
 
 @bp.route("/favicon.ico")

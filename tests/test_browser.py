@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
 
-from tests.conftest import ARTIFACTS
+from tests.conftest import ARTIFACTS, Gunicorn
+from tests.hostile import ALIASES, HOSTILE, build
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -146,4 +147,46 @@ def test_collapse_spellings_and_same_story(browser, live_server) -> None:  # typ
 
     assert external == [], f"the page loaded from elsewhere: {external}"
     assert errors == [], f"console errors (CSP violations show here): {errors}"
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    index, aliases = build(tmp_path_factory.mktemp("hostile-browser"))
+    server = Gunicorn(index, env={"SEARCHAPP_ALIASES": str(aliases)})
+    yield server
+    server.stop()
+
+
+def test_hostile_articles_and_queries_run_no_script(browser, hostile_server) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    urls = [
+        "/search?q=Zorbagroup&limit=100",
+        "/search?q=" + quote("script OR onerror OR svg OR HYPERLINK OR summary"),
+        "/search?" + urlencode({"entity": ALIASES["entities"][0]["id"], "outlet": HOSTILE["attr"]}),
+        "/search?q=" + quote('"><img src=x onerror=alert(5)><script>alert(6)</script>'),
+        "/article/h-script?back=" + quote('?q=<script>alert(7)</script>&outlet="><b>'),
+        *[f"/article/h-{key}?back=%3Fq%3DZorbagroup" for key in HOSTILE],
+    ]
+    for url in urls:
+        response = page.goto(hostile_server.url + url)
+        assert response is not None and response.status == 200, url
+        # The hostile <img>, <svg> and <x> never became elements; the only script is the site's own.
+        assert page.evaluate("document.querySelectorAll('img, svg, x, iframe, object').length") == 0, url
+        scripts = page.evaluate("[...document.scripts].map(s => s.src || s.textContent)")
+        assert scripts == [hostile_server.url + "/static/app.js"], url
+    page.goto(hostile_server.url + urls[0])
+    titles = page.locator("li.hit h3").all_inner_texts()
+    assert "<script>alert(1)</script> Zorbagroup report" in titles
+    assert '"><img src=x onerror=alert(1)> Zorbagroup report' in titles
+    assert (
+        page.locator("ul.facet[data-facet=outlet] .label", has_text="<script>alert(1)</script>").count() == 1
+    )
+    assert dialogs == [], f"a script ran: {dialogs}"
+    assert errors == [], f"console errors (a blocked inline script shows here): {errors}"
     page.close()
