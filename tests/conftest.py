@@ -56,14 +56,29 @@ def runner(app):  # type: ignore[no-untyped-def]
     return app.test_cli_runner()
 
 
+_GAZETTEER: list[Path] = []  # this session's own copy of the compiled gazetteer, once made
+
+
 def warm_index_dir(index: Path) -> Path:
-    """A new index directory holding the compiled gazetteer cache, so no run there compiles it."""
+    """A new index directory holding the compiled gazetteer cache, so no run there compiles it.
+
+    The user-level cache is shared with other checkouts, whose searchapp may replace it at any
+    moment, so it is copied once into the first directory warmed and copied from there after."""
     from searchapp.names import default_book
+    from searchapp.names.gazetteer import Gazetteer
 
     index.mkdir(parents=True, exist_ok=True)
-    cache = default_book().gaz.cache_path
-    assert cache is not None and cache.exists()
-    shutil.copy2(cache, index / cache.name)
+    for source in [*_GAZETTEER, default_book().gaz.cache_path]:
+        if source is not None and source.exists():
+            try:
+                shutil.copy2(source, index / source.name)
+                break
+            except FileNotFoundError:
+                continue
+    else:
+        Gazetteer.load(index)  # compiles it there
+    if not _GAZETTEER:
+        _GAZETTEER.extend(index.glob("names-gazetteer-*.pickle"))
     return index
 
 
