@@ -22,6 +22,7 @@ installed, plus a built-in list) is stored alongside, to tell ordinary capitalis
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -320,18 +321,21 @@ def _read_cache(path: Path, fingerprint: str) -> dict | None:
 
 
 def _write_cache(path: Path, data: dict) -> None:
-    """Write atomically and drop caches of other code versions; a read-only place is skipped."""
+    """Write atomically; beside an index, drop caches of other code versions (the user's cache is
+    shared by every checkout, so it keeps them). A read-only place is skipped."""
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
         with tmp.open("wb") as fh:
             pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
-        for old in path.parent.glob("names-gazetteer-*.pickle"):
-            if old != path:
-                old.unlink(missing_ok=True)
+        if path.parent != default_cache_dir():
+            for old in path.parent.glob("names-gazetteer-*.pickle"):
+                if old != path:
+                    old.unlink(missing_ok=True)
     except OSError:
-        pass
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 @lru_cache(maxsize=500_000)
