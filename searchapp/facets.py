@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,11 @@ class FacetTable:
     offsets: np.ndarray  # int64, len = ndocs + 1
     ords: np.ndarray  # int32
     value_docs: list[np.ndarray]
+
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        """Each value's ordinal (built once per generation, not per filtered query)."""
+        return {v: i for i, v in enumerate(self.values)}
 
     def count(self, docs: np.ndarray) -> np.ndarray:
         """How many of ``docs`` (sorted docnums) carry each value."""
@@ -47,9 +53,8 @@ class FacetTable:
     def docs_with_any(self, values: set[str], ndocs: int) -> np.ndarray:
         """Boolean mask of docs carrying at least one of ``values``."""
         mask = np.zeros(ndocs, dtype=bool)
-        lookup = {v: i for i, v in enumerate(self.values)}
         for v in values:
-            i = lookup.get(v)
+            i = self.positions.get(v)
             if i is not None:
                 mask[self.value_docs[i]] = True
         return mask

@@ -32,23 +32,16 @@ RESOLVE_SAMPLE = 50
 UNKNOWN_OUTLET = "outlet unknown"
 
 
-class _Cache:
-    """Per open generation: the entity facet's value -> position map, and recent counts."""
-
-    def __init__(self, gs: GenerationSearcher) -> None:
-        self.positions = {v: i for i, v in enumerate(gs.facets.tables["entity"].values)}
-        self.counts: OrderedDict[str, dict[str, Any]] = OrderedDict()
-
-
-_caches: weakref.WeakKeyDictionary[Any, _Cache] = weakref.WeakKeyDictionary()
+#: Per open generation: recently counted entities, least recent first.
+_caches: weakref.WeakKeyDictionary[Any, OrderedDict[str, dict[str, Any]]] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
-def _cache(gs: GenerationSearcher) -> _Cache:
+def _cache(gs: GenerationSearcher) -> OrderedDict[str, dict[str, Any]]:
     with _lock:
         found = _caches.get(gs)
         if found is None:
-            found = _caches[gs] = _Cache(gs)
+            found = _caches[gs] = OrderedDict()
         return found
 
 
@@ -77,7 +70,7 @@ def resolve(gs: GenerationSearcher, name: str) -> list[str]:
     field), then in the name book.
     """
     table = gs.facets.tables["entity"]
-    lookup = _cache(gs).positions
+    lookup = table.positions
     if name in lookup:
         return [name]
     votes: Counter[str] = Counter()
@@ -104,15 +97,15 @@ def spellings(gs: GenerationSearcher, entity: str, search_path: str = "/search")
     same counts read the other way (each outlet's spellings). Links go to ``search_path``."""
     cache = _cache(gs)
     with _lock:
-        counts = cache.counts.get(entity)
+        counts = cache.get(entity)
         if counts is not None:
-            cache.counts.move_to_end(entity)
+            cache.move_to_end(entity)
     if counts is None:
-        counts = _count(gs, entity, cache.positions)
+        counts = _count(gs, entity, gs.facets.tables["entity"].positions)
         with _lock:
-            cache.counts[entity] = counts
-            while len(cache.counts) > CACHE_SIZE:
-                cache.counts.popitem(last=False)
+            cache[entity] = counts
+            while len(cache) > CACHE_SIZE:
+                cache.popitem(last=False)
     return _view(gs, entity, counts, search_path)
 
 
