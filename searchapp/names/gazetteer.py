@@ -266,15 +266,17 @@ class Gazetteer:
         path = cache_dir / name
         places = [path] if cache_dir == default_cache_dir() else [path, default_cache_dir() / name]
         data = None
+        missing = []  # copies found unreadable (half-written, damaged): written again
         for candidate in places:
             data = _read_cache(candidate, fingerprint)
             if data is not None:
                 break
+            missing.append(candidate)
         if data is None:
             data = cls.compile()
             data["version"] = fingerprint
         for target in places:
-            if not target.exists():
+            if target in missing or not target.exists():
                 _write_cache(target, data)
         gaz = cls(data)
         gaz.cache_path = path
@@ -285,12 +287,11 @@ class Gazetteer:
         cands: dict[int, int] = {}
         for idx in self.literal_index.get(literal(surface), ()):
             cands[idx] = LITERAL
-        if least == LITERAL:
-            return tuple(sorted(cands.items(), key=lambda t: -self.places[t[0]][3]))
-        for f in canonical_forms(surface):
-            for idx in self.canon_index.get(f, ()):
-                cands.setdefault(idx, CANONICAL)
-        if least == FUZZY:
+        if least <= CANONICAL:
+            for f in canonical_forms(surface):
+                for idx in self.canon_index.get(f, ()):
+                    cands.setdefault(idx, CANONICAL)
+        if least <= FUZZY:
             for k in name_keys(surface):
                 for n, idxs in self.fuzzy_index.get(k, ()):
                     if any(i not in cands for i in idxs) and spelling_match(surface, n):
