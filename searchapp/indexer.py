@@ -202,13 +202,12 @@ def _index_chunk(gen_dir: str, files: list[str], emit: Callable[[tuple], None]) 
         ix.close()
 
 
-def _worker_main(gen_dir: str, files: list[str], results: Any) -> None:
-    pid = os.getpid()
+def _worker_main(gen_dir: str, files: list[str], results: Any, slot: int) -> None:
     try:
-        _index_chunk(gen_dir, files, lambda m: results.put((*m, pid)))
+        _index_chunk(gen_dir, files, lambda m: results.put((slot, *m)))
     except BaseException as exc:  # report, so the parent fails with the reason instead of waiting
         err = exc.errno if isinstance(exc, OSError) else None
-        results.put(("error", (err, f"{type(exc).__name__}: {exc}", traceback.format_exc()), pid))
+        results.put((slot, "error", (err, f"{type(exc).__name__}: {exc}", traceback.format_exc())))
     finally:
         results.close()
         results.join_thread()
@@ -320,12 +319,13 @@ def reindex(
                 results: dict[str, tuple[int, FileResult]] = {}
                 segments: list[Any] = []
                 fresh: dict[str, tuple[int, np.ndarray]] = {}
+                indexed = 0
                 for slot, msg in _index_all(todo, gen, alias_files, index_dir, workers, group_stories):
                     if msg[0] == "file":
                         results[msg[1].key] = (slot, msg[1])
+                        indexed += len(msg[1].ids)
                         if progress:
-                            done = sum(len(r.ids) for _s, r in results.values())
-                            progress(Progress(len(results), len(todo), done, started))
+                            progress(Progress(len(results), len(todo), indexed, started))
                     else:
                         segments.append((slot, msg[1]))
                 by_slot = dict(segments)
@@ -428,19 +428,18 @@ def _index_all(
     ctx = multiprocessing.get_context("fork")
     results = ctx.Queue()
     procs = [
-        ctx.Process(target=_worker_main, args=(str(gen), chunk, results), daemon=True)
-        for chunk in _chunks(todo, workers)
+        ctx.Process(target=_worker_main, args=(str(gen), chunk, results, slot), daemon=True)
+        for slot, chunk in enumerate(_chunks(todo, workers))
     ]
     for proc in procs:
         proc.start()
-    slot_of = {proc.pid: i for i, proc in enumerate(procs)}
     finished: set[int] = set()
     try:
         while len(finished) < len(procs):
             try:
-                kind, payload, slot = _tagged(results.get(timeout=1.0), slot_of)
+                slot, kind, payload = results.get(timeout=1.0)
             except queue.Empty:
-                dead = [p for p in procs if p.exitcode not in (None, 0) and slot_of[p.pid] not in finished]
+                dead = [p for i, p in enumerate(procs) if p.exitcode not in (None, 0) and i not in finished]
                 if dead:
                     raise RuntimeError(f"an indexing worker died (exit code {dead[0].exitcode})") from None
                 continue
@@ -461,8 +460,3 @@ def _index_all(
                 proc.join()
         results.close()
         results.join_thread()
-
-
-def _tagged(msg: tuple, slot_of: dict[int, int]) -> tuple[str, Any, int]:
-    kind, payload, pid = msg
-    return kind, payload, slot_of[pid]
