@@ -20,12 +20,11 @@ import numpy as np
 from searchapp.analysis import KEY_SEP
 from searchapp.errors import BadRequest, NotFound
 from searchapp.names import name_keys
-from searchapp.urlstate import SearchRequest, query_string
+from searchapp.urlstate import MAX_VALUE_LENGTH, SearchRequest, arg_lists, query_string
 
 if TYPE_CHECKING:
     from searchapp.search import GenerationSearcher
 
-MAX_PARAM = 300
 CACHE_SIZE = 128
 #: Articles read to find which entity a spelling belongs to.
 RESOLVE_SAMPLE = 50
@@ -48,14 +47,15 @@ def _cache(gs: GenerationSearcher) -> OrderedDict[str, dict[str, Any]]:
 def spellings_args(args: Mapping[str, Any]) -> tuple[str | None, str | None]:
     """``entity`` and ``name`` from the URL, validated; exactly one of them is needed."""
     found: dict[str, str | None] = {}
-    getlist = getattr(args, "getlist", None)
+    lists = arg_lists(args)
     for param in ("entity", "name"):
-        raw = getlist(param) if getlist else ([args[param]] if param in args else [])
-        values = sorted({v.strip() for v in raw if v and v.strip()})
+        values = sorted({v.strip() for v in lists.get(param, []) if v.strip()})
         if len(values) > 1:
             raise BadRequest(param, f"given {len(values)} times with different values; give it once")
         value = values[0] if values else None
-        if value is not None and (len(value) > MAX_PARAM or any(ord(c) < 32 or ord(c) == 127 for c in value)):
+        if value is not None and (
+            len(value) > MAX_VALUE_LENGTH or any(ord(c) < 32 or ord(c) == 127 for c in value)
+        ):
             raise BadRequest(param, "too long, or holds control characters")
         found[param] = value
     if not found["entity"] and not found["name"]:

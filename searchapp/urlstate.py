@@ -27,6 +27,8 @@ MAX_LIMIT = 1000
 MAX_PAGE = 10_000
 MAX_QUERY = 1000
 MAX_VALUES = 50
+#: Longest facet value or id a URL may carry.
+MAX_VALUE_LENGTH = 300
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
@@ -142,18 +144,28 @@ def _values(args: Mapping[str, list[str]], name: str) -> tuple[str, ...]:
     if len(values) > MAX_VALUES:
         raise BadRequest(name, f"at most {MAX_VALUES} values")
     for v in values:
-        if len(v) > 300 or _has_control(v):
+        if len(v) > MAX_VALUE_LENGTH or _has_control(v):
             raise BadRequest(name, "a value is too long or holds control characters")
     return tuple(values)
 
 
-def from_args(args: Mapping[str, Any]) -> SearchRequest:
-    """Build a request from URL parameters (a MultiDict, or a dict of lists or strings)."""
+def arg_lists(args: Mapping[str, Any]) -> dict[str, list[str]]:
+    """URL parameters (a MultiDict, or a dict of lists or strings) as lists of strings.
+
+    >>> arg_lists({"q": "isis", "outlet": ["AFP", "Reuters"]})
+    {'q': ['isis'], 'outlet': ['AFP', 'Reuters']}
+    """
     lists: dict[str, list[str]] = {}
     getlist = getattr(args, "getlist", None)
     for key in args:
         raw = getlist(key) if getlist else args[key]
         lists[key] = [raw] if isinstance(raw, str) else [str(v) for v in raw]
+    return lists
+
+
+def from_args(args: Mapping[str, Any]) -> SearchRequest:
+    """Build a request from URL parameters (a MultiDict, or a dict of lists or strings)."""
+    lists = arg_lists(args)
     q = (_one(lists, "q") or "").strip()
     if len(q) > MAX_QUERY:
         raise BadRequest("q", f"the query is {len(q)} characters long; at most {MAX_QUERY}")
