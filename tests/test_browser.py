@@ -49,12 +49,18 @@ def result_titles(page) -> list[str]:  # type: ignore[no-untyped-def]
     return page.locator("li.hit h3").all_inner_texts()
 
 
-def test_search_facets_back_and_article(browser, live_server) -> None:  # type: ignore[no-untyped-def]
-    page = browser.new_page()
+def watch(page, base_url: str) -> tuple[list[str], list[str]]:  # type: ignore[no-untyped-def]
+    """Collect the page's requests to other origins and its console errors (CSP violations show there)."""
     external: list[str] = []
-    page.on("request", lambda r: None if r.url.startswith(live_server.url) else external.append(r.url))
+    page.on("request", lambda r: None if r.url.startswith(base_url) else external.append(r.url))
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    return external, errors
+
+
+def test_search_facets_back_and_article(browser, live_server) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    external, errors = watch(page, live_server.url)
 
     # 1. Type a query.
     page.goto(live_server.url + "/")
@@ -115,10 +121,7 @@ def test_bad_parameter_page_in_the_browser(browser, live_server) -> None:  # typ
 
 def test_collapse_spellings_and_same_story(browser, live_server) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page()
-    external: list[str] = []
-    page.on("request", lambda r: None if r.url.startswith(live_server.url) else external.append(r.url))
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    external, errors = watch(page, live_server.url)
 
     # One result per story, with the other copies named.
     page.goto(live_server.url + "/search?q=Qaryatayn")
