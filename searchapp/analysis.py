@@ -133,7 +133,7 @@ def term_of(word: str) -> str | None:
     except KeyError:
         if len(_TERM_OF) >= _TERM_CACHE_MAX:
             _TERM_OF.clear()
-        found = [t.text for t in _ENGLISH_INDEX(word, mode="index")]
+        found = [t.text for t in _ENGLISH(word, mode="index")]
         term = _TERM_OF[word] = found[0] if found else None
         return term
 
@@ -148,4 +148,3 @@ def analyze(text: str) -> list[str]:
 
 
 _ENGLISH = english_analyzer()
-_ENGLISH_INDEX = english_analyzer()
