@@ -39,7 +39,7 @@ META = "meta.json"
 MANIFEST = "manifest.json"
 ENTITIES = "entities.json"
 FACETS = "facets.npz"
-GEN_PATTERN = re.compile(r"^gen-(\d{6,})$")
+GEN_PATTERN = re.compile(r"gen-(\d{6,})")
 #: Previous generations kept for searchers opened just before a swap.
 KEEP_OLD = 2
 
@@ -51,7 +51,7 @@ def resolve_index_dir(option: str | os.PathLike[str] | None = None) -> Path:
 
 
 def generation_number(path: Path) -> int | None:
-    match = GEN_PATTERN.match(path.name)
+    match = GEN_PATTERN.fullmatch(path.name)
     return int(match.group(1)) if match else None
 
 
@@ -69,7 +69,7 @@ def current_generation(root: Path) -> Path | None:
     except FileNotFoundError:
         return None
     gen = root / name
-    return gen if GEN_PATTERN.match(name) and gen.is_dir() else None
+    return gen if GEN_PATTERN.fullmatch(name) and gen.is_dir() else None
 
 
 def next_generation(root: Path) -> Path:

@@ -29,7 +29,7 @@ MAX_QUERY = 1000
 MAX_VALUES = 50
 #: Longest facet value or id a URL may carry.
 MAX_VALUE_LENGTH = 300
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def check_date(param: str, value: str) -> str:
     ...
     searchapp.errors.BadRequest: from: '2016-13-45' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD
     """
-    match = _DATE.match(value)
+    match = _DATE.fullmatch(value)
     problem = f"{value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD"
     if not match:
         raise BadRequest(param, problem)

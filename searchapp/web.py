@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FEED_SIZE = 50
 EXPORT_MAX = 100_000
 EXPORT_BATCH = 500
-_ARTICLE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_ARTICLE_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -151,7 +151,7 @@ def api_search() -> Response:
 
 
 def _article(article_id: str) -> dict[str, Any]:
-    if not _ARTICLE_ID.match(article_id):
+    if not _ARTICLE_ID.fullmatch(article_id):
         raise NotFound(f"no article with id {article_id!r}")
     searcher = _searcher()
     article = searcher.article(article_id)

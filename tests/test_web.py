@@ -175,7 +175,7 @@ def test_article_shows_related_headlines(client) -> None:  # type: ignore[no-unt
     assert "Related headlines" in html and "Deir Ezzor" in html
 
 
-@pytest.mark.parametrize("bad", ["../../etc/passwd", "nope", "..%2F..%2Fetc%2Fpasswd", "%00"])
+@pytest.mark.parametrize("bad", ["../../etc/passwd", "nope", "..%2F..%2Fetc%2Fpasswd", "%00", "000%0A"])
 def test_unknown_or_hostile_article_ids_get_404(client, bad: str) -> None:  # type: ignore[no-untyped-def]
     assert client.get(f"/article/{bad}").status_code == 404
     assert client.get(f"/api/article/{bad}").status_code == 404
@@ -190,6 +190,9 @@ def test_feed_is_atom_of_the_newest_matches(client) -> None:  # type: ignore[no-
     assert len(entries) == 4
     updated = [e.find("a:updated", ns).text for e in entries]  # type: ignore[union-attr]
     assert updated[0].startswith("2016-03-30")
+    rfc3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})")
+    top = root.find("a:updated", ns).text  # type: ignore[union-attr]
+    assert top == updated[0] and all(rfc3339.fullmatch(u or "") for u in [top, *updated])
 
 
 def test_opensearch_description(client) -> None:  # type: ignore[no-untyped-def]
