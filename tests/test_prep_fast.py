@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 from bench.corpus import Generator
 from searchapp.ingest import credits, dates
 from searchapp.ingest.text import normalize
+from searchapp.names import default_book, extract
+from searchapp.names.gazetteer import CANONICAL, FUZZY
 from tests import corpus
 
 SAMPLE = Path(__file__).resolve().parent.parent / "searchapp" / "sample"
@@ -142,3 +144,53 @@ def _iso_strings(count: int) -> list[str]:
 def test_iso_dates_read_as_dateutil_reads_them() -> None:
     for text in _iso_strings(3000) + ["2016-02-29T00:00:00Z", "2015-02-29", "2016-03-29T23:59:59-00:00"]:
         assert _outcome(dates.parse_date, text) == _outcome(dates._dateutil_date, text), text
+
+
+# --- names ------------------------------------------------------------------------------------------
+
+
+def caps_lines_plain(text: str) -> list[tuple[int, int]]:
+    spans, pos = [], 0
+    for line in text.split("\n"):
+        up = len(re.findall(r"[A-Z]", line))
+        if up >= 4 and up >= 9 * len(re.findall(r"[a-z]", line)):
+            spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return spans
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ABaÉé Ḥ\n\ud800"), max_size=60))
+def test_caps_lines_match_plain_version(text: str) -> None:
+    assert extract._caps_lines(text) == caps_lines_plain(text)
+
+
+def test_caps_lines_match_plain_version_on_articles(sample_texts: list[str]) -> None:
+    for text in sample_texts:
+        assert extract._caps_lines(text) == caps_lines_plain(text)
+
+
+def test_big_place_gate_agrees_with_full_fuzzy_match(sample_texts: list[str]) -> None:
+    """Where place_candidates skips the full fuzzy search, choose_place would have taken nothing."""
+    book = default_book()
+    gaz, extractor = book.gaz, book.extractor
+    asked = 0
+    for text in sample_texts:
+        toks = extract.tokenize(text, gaz.lexicon, extractor.keep_lower)
+        for i in range(len(toks)):
+            for j in range(i + 1, min(i + 4, len(toks)) + 1):
+                if not all(t.cap for t in toks[i:j]):
+                    break
+                words = [t.text for t in toks[i:j]]
+                if all(extract.is_ordinary(w, gaz.lexicon) for w in words) or any(
+                    t.allcaps for t in toks[i:j]
+                ):
+                    continue
+                if extractor._short(text, toks, i, j):
+                    continue
+                surface = text[toks[i].pre : toks[j - 1].end]
+                full = gaz.match(surface, FUZZY)
+                gate = bool(gaz.match(surface, CANONICAL)) or gaz.fuzzy_names_big_place(surface)
+                assert gate == (extractor.choose_place(full, None, False) is not None), surface
+                asked += 1
+    assert asked > 1000
