@@ -7,6 +7,7 @@ strings with the characters each shortcut is about.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 import unicodedata
@@ -17,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.corpus import Generator
+from searchapp import stories
 from searchapp.ingest import credits, dates
 from searchapp.ingest.text import normalize
 from searchapp.names import default_book, extract
@@ -194,3 +196,35 @@ def test_big_place_gate_agrees_with_full_fuzzy_match(sample_texts: list[str]) ->
                 assert gate == (extractor.choose_place(full, None, False) is not None), surface
                 asked += 1
     assert asked > 1000
+
+
+# --- story sketches ---------------------------------------------------------------------------------
+
+
+def words_plain(paragraph: str) -> list[str]:
+    found = stories._WORD.findall(paragraph.lower())
+    return [stories._fold(w.translate(stories._JOINERS)) for w in found]
+
+
+def sketch_plain(body: str, sample: int) -> list[int]:
+    kept = set()
+    for para in stories.paragraphs(body):
+        w = words_plain(para)
+        for i in range(len(w) - 2):
+            digest = hashlib.blake2b(" ".join(w[i : i + 3]).encode(), digest_size=8).digest()
+            value = int.from_bytes(digest, "little")
+            if value % sample == 0:
+                kept.add(value >> 32)
+    return sorted(kept)
+
+
+@pytest.mark.parametrize("sample", [1, 2, 3, 4, 6, 8])
+def test_sketch_matches_plain_version(sample_texts: list[str], sample: int) -> None:
+    for text in sample_texts[:: 1 if sample == stories.SAMPLE else 7]:
+        assert stories.sketch(text, sample).tolist() == sketch_plain(text, sample)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab AḤé\u0301-’',.12\n"), max_size=50))
+def test_sketch_words_match_plain_version(text: str) -> None:
+    assert stories.words(text) == words_plain(text)
