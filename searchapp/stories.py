@@ -104,7 +104,13 @@ def words(paragraph: str) -> list[str]:
     True
     """
     found = _WORD.findall(paragraph.lower())
-    return [w.translate(_JOINERS) if w.isascii() else _fold(w.translate(_JOINERS)) for w in found]
+    if not found:
+        return []
+    # One translate over all the words (none holds a space) rather than one per word.
+    joined = " ".join(found).translate(_JOINERS)
+    if joined.isascii():
+        return joined.split(" ")
+    return [w if w.isascii() else _fold(w) for w in joined.split(" ")]
 
 
 @lru_cache(maxsize=65536)
@@ -126,13 +132,25 @@ def sketch(body: str, sample: int = SAMPLE) -> np.ndarray:
     >>> bool((sketch(a) == sketch(b)).all()), sketch("Too short").size
     (True, 0)
     """
+    assert SHINGLE == 3, "the loop below builds 3-word shingles"
     kept: set[int] = set()
+    # A power of two divides the little-endian value when the first byte's low bits are zero: the
+    # int is then made only for kept shingles, and from their top four bytes alone.
+    mask = sample - 1 if 0 < sample <= 256 and not sample & (sample - 1) else None
+    blake2b = hashlib.blake2b
     for para in paragraphs(body):
         w = words(para)
-        for i in range(len(w) - SHINGLE + 1):
-            digest = hashlib.blake2b(" ".join(w[i : i + SHINGLE]).encode(), digest_size=8).digest()
-            value = int.from_bytes(digest, "little")
-            if value % sample == 0:
+        if len(w) < SHINGLE:
+            continue
+        last = [x.encode() for x in w]
+        spaced = [x + b" " for x in last]
+        # a + b + c: the bytes of " ".join(shingle).encode()
+        for a, b, c in zip(spaced[:-2], spaced[1:-1], last[2:], strict=True):
+            digest = blake2b(a + b + c, digest_size=8).digest()
+            if mask is not None:
+                if not digest[0] & mask:
+                    kept.add(int.from_bytes(digest[4:], "little"))
+            elif (value := int.from_bytes(digest, "little")) % sample == 0:
                 kept.add(value >> 32)
     if not kept:
         return _EMPTY

@@ -40,6 +40,8 @@ _MONTH_NUMBERS = {
     name: i for i, name in enumerate(("jan feb mar apr may jun jul aug sep oct nov dec").split(), start=1)
 }
 _EPOCH_RE = re.compile(r"-?\d{9,13}(?:\.\d+)?")
+#: The ISO 8601 shapes records mostly use; read without dateutil (see :func:`_iso_date`).
+_ISO_RE = re.compile(r"(\d{4})-(\d\d)-(\d\d)(?:T(\d\d):(\d\d)(?::(\d\d))?(?:(Z)|([+-])(\d\d):(\d\d))?)?")
 
 
 def parse_date(text: str) -> Published | None:
@@ -61,6 +63,13 @@ def parse_date(text: str) -> Published | None:
         return None
     if _EPOCH_RE.fullmatch(text):
         return from_epoch(float(text))
+    if (iso := _ISO_RE.fullmatch(text)) and (found := _iso_date(iso)) is not None:
+        return found
+    return _dateutil_date(text)
+
+
+def _dateutil_date(text: str) -> Published | None:
+    """:func:`parse_date` by dateutil: any shape, with what the text left out detected."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -85,6 +94,41 @@ def parse_date(text: str) -> Published | None:
     second = given("second") if minute is not None else None
     try:
         return Published(year, month, day, hour, minute, second, offset)
+    except ValueError:
+        return None
+
+
+def _iso_date(m: re.Match[str]) -> Published | None:
+    """What dateutil reads from a plain ISO date or date-time, without its cost (a third of a record's
+    parse time); None when the values are out of range, so dateutil has the last word on odd input.
+
+    >>> _iso_date(_ISO_RE.fullmatch("2016-03-29T16:35+05:30"))
+    Published(year=2016, month=3, day=29, hour=16, minute=35, second=None, utcoffset_minutes=330, \
+inferred=False)
+    """
+    year, month, day, hour, minute, second, zulu, sign, tzh, tzm = m.groups()
+    if not (_MIN_YEAR <= int(year) <= _MAX_YEAR and 1 <= int(month) <= 12 and 1 <= int(day) <= 31):
+        return None
+    offset = None
+    if hour is not None:
+        if int(hour) > 23 or int(minute) > 59 or (second is not None and int(second) > 59):
+            return None
+        if zulu:
+            offset = 0
+        elif sign:
+            if int(tzh) > 23 or int(tzm) > 59:
+                return None
+            offset = (int(tzh) * 60 + int(tzm)) * (-1 if sign == "-" else 1)
+    try:
+        return Published(
+            int(year),
+            int(month),
+            int(day),
+            None if hour is None else int(hour),
+            None if minute is None else int(minute),
+            None if second is None else int(second),
+            offset,
+        )
     except ValueError:
         return None
 

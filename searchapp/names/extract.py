@@ -44,8 +44,8 @@ _LINKERS = frozenset({"bin", "ibn", "bint", "abu", "de", "du", "da", "la", "van"
 _HYPHEN_SUFFIXES = frozenset(
     {"held", "based", "backed", "led", "controlled", "run", "linked", "allied", "style"}
 )
-_UPPER = re.compile(r"[A-Z]")
-_LOWER = re.compile(r"[a-z]")
+_UPPER_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LOWER_BYTES = _UPPER_BYTES.lower()
 _LINK_SEPS = frozenset({" ", "-", "\u2011", "\u00a0"})
 _SENT_END = frozenset(".!?:;\"“”‘’'()[]–—|")
 
@@ -65,6 +65,25 @@ class Tok:
 
 def _is_arabic(s: str) -> bool:
     return "\u0600" <= s[0] <= "\u06ff"
+
+
+def _caps_lines(text: str) -> list[tuple[int, int]]:
+    """Spans of the ALL-CAPS lines (>= 90% of >= 4 ASCII letters upper-case).
+
+    >>> _caps_lines("BEIRUT (AFP)\\nThe army said.\\nTHE END")
+    [(0, 12), (28, 35)]
+    """
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        # ASCII letters counted on the UTF-8 bytes (other characters' bytes are all >= 0x80): deleting
+        # a byte set is a C loop, where findall would make a string per letter.
+        data = line.encode("utf-8", "surrogatepass")
+        up = len(data) - len(data.translate(None, _UPPER_BYTES))
+        if up >= 4 and up >= 9 * (len(data) - len(data.translate(None, _LOWER_BYTES))):
+            spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return spans
 
 
 def tokenize(text: str, lexicon: frozenset[str], keep_lower: frozenset[str] | None = None) -> list[Tok]:
@@ -96,14 +115,7 @@ def tokenize(text: str, lexicon: frozenset[str], keep_lower: frozenset[str] | No
             raw[-1][2] = raw[-1][2] + t
             continue
         raw.append([s, e, t])
-    # ALL-CAPS lines (>= 90% of >= 4 ASCII letters upper-case)
-    caps_lines: list[tuple[int, int]] = []
-    pos = 0
-    for line in text.split("\n"):
-        up = len(_UPPER.findall(line))
-        if up >= 4 and up >= 9 * len(_LOWER.findall(line)):
-            caps_lines.append((pos, pos + len(line)))
-        pos += len(line) + 1
+    caps_lines = _caps_lines(text)
     toks: list[Tok] = []
     prev_end = 0
     li = 0
@@ -253,6 +265,7 @@ class Extractor:
 
     # ------------------------------------------------------------------ places
     def place_candidates(self, text: str, toks: list[Tok], i: int, j: int) -> tuple[tuple[int, bool], ...]:
+        """Places tokens ``i:j`` may name, or () when :meth:`choose_place` without context takes none."""
         surface = text[toks[i].pre : toks[j - 1].end]
         words = [toks[k].text for k in range(i, j)]
         ordinary = all(is_ordinary(w, self.lexicon) for w in words)
@@ -264,6 +277,11 @@ class Extractor:
             least = CANONICAL
         else:
             least = FUZZY
+            # Without a listed spelling, a span only counts (see scan) if a spelling GeoNames does not
+            # list names a big place in the region: asking just that first spares most capitalised runs
+            # the spelling match against every smaller town that shares their consonants.
+            if not self.gaz.match(surface, CANONICAL) and not self.gaz.fuzzy_names_big_place(surface):
+                return ()
         cands = self.gaz.match(surface, least)
         if not cands:
             return ()

@@ -206,6 +206,8 @@ class Gazetteer:
         self.lexicon: frozenset[str] = data["lexicon"]
         self.capital_of: dict[int, str] = data.get("capital_of", {})
         self._match = lru_cache(maxsize=300_000)(self._match_uncached)
+        self._fuzzy_big = lru_cache(maxsize=300_000)(self._fuzzy_big_uncached)
+        self._big_entries = lru_cache(maxsize=100_000)(self._big_entries_uncached)
         self.cache_path: Path | None = None
 
     # ---------------------------------------------------------------- building
@@ -304,6 +306,27 @@ class Gazetteer:
         :data:`LITERAL` (same letters), :data:`CANONICAL` (same canonical form) or :data:`FUZZY`.
         Levels below *least* are not looked for: callers that would reject them save their cost."""
         return self._match(surface, least)
+
+    def fuzzy_names_big_place(self, surface: str) -> bool:
+        """Whether :meth:`match` would find *surface* to be a spelling (not listed) of a place in
+        :data:`FULL_COUNTRIES` of :data:`MIN_POP_ELSEWHERE`+ people: the only fuzzy match that counts
+        before the article's countries are known. Asks only the names of such places."""
+        return self._fuzzy_big(surface)
+
+    def _fuzzy_big_uncached(self, surface: str) -> bool:
+        for k in name_keys(surface):
+            for n, _idxs in self._big_entries(k):
+                if spelling_match(surface, n):
+                    return True
+        return False
+
+    def _big_entries_uncached(self, key: str) -> tuple[tuple[str, tuple[int, ...]], ...]:
+        places = self.places
+        return tuple(
+            (n, idxs)
+            for n, idxs in self.fuzzy_index.get(key, ())
+            if any(places[i][2] in FULL_COUNTRIES and places[i][3] >= MIN_POP_ELSEWHERE for i in idxs)
+        )
 
     def place(self, idx: int) -> Place:
         return Place(*self.places[idx])

@@ -284,13 +284,15 @@ def _skeleton(form: str) -> str:
     return re.sub(r"(.)\1+", r"\1", s)
 
 
-def _skeletons(form: str) -> set[str]:
-    """Skeleton keys of a form; the ambiguous "ch" class C yields its sh (X) and kh (H) readings."""
+@lru_cache(maxsize=262144)
+def _skeletons(form: str) -> frozenset[str]:
+    """Skeleton keys of a form; the ambiguous "ch" class C yields its sh (X) and kh (H) readings.
+    (Cached: spelling_match asks for a gazetteer name's skeletons again with every text spelling.)"""
     sk = _skeleton(form)
     out = {sk} if "C" not in sk else {re.sub(r"(.)\1+", r"\1", sk.replace("C", r)) for r in "XQ"}
     if "J" in sk:  # jim is g in Egypt and Sudan (Dilingat ~ Dilinjat)
         out |= {re.sub(r"(.)\1+", r"\1", k.replace("J", "K")) for k in out}
-    return out
+    return frozenset(out)
 
 
 @lru_cache(maxsize=262144)

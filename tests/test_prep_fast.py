@@ -1,0 +1,230 @@
+"""The fast paths of the steps before Whoosh give what the straightforward code gives.
+
+Each fast path skips work (a pattern that cannot match, dateutil on a plain ISO date, ...); these
+tests hold it to the plain version on the seeds, made-up and benchmark-shaped articles and generated
+strings with the characters each shortcut is about.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bench.corpus import Generator
+from searchapp import stories
+from searchapp.ingest import credits, dates
+from searchapp.ingest.text import normalize
+from searchapp.names import default_book, extract
+from searchapp.names.gazetteer import CANONICAL, FUZZY
+from tests import corpus
+
+SAMPLE = Path(__file__).resolve().parent.parent / "searchapp" / "sample"
+
+
+def texts() -> list[str]:
+    """Seeds, made-up articles and benchmark-corpus articles (titles and bodies)."""
+    out = [p.read_text(encoding="utf-8") for p in sorted(SAMPLE.glob("*.txt"))]
+    rng = random.Random(3)
+    for n in range(100):
+        record = corpus.article(n, rng)
+        out += [record["title"], record["text"]]
+    for record in Generator(11).stream(200):
+        out += [record["title"], record["text"]]
+    return out
+
+
+@pytest.fixture(scope="module")
+def sample_texts() -> list[str]:
+    return texts()
+
+
+# --- normalize --------------------------------------------------------------------------------------
+
+_ODD_SPACE_RE = re.compile("[\t\x0b\x0c\xa0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+_INVISIBLE_RE = re.compile("[\u200b\u2060\ufeff\xad]")
+_ODD_BREAK_RE = re.compile("[\u2028\x85]")
+
+
+def normalize_plain(text: str) -> str:
+    """``normalize`` with every pattern applied every time."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2029", "\n\n")
+    text = _INVISIBLE_RE.sub("", _ODD_BREAK_RE.sub("\n", _ODD_SPACE_RE.sub(" ", text)))
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    text = re.sub(r" {2,}", " ", text)
+    return re.sub(r" *\n *", "\n", text).strip()
+
+
+_ODD = " \t\x0b\x0c\xa0\u2002\u3000\u200b\u2060\ufeff\xad\u2028\x85\u2029\r\n"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab é\u0301Ḥ" + _ODD), max_size=40))
+def test_normalize_matches_plain_version(text: str) -> None:
+    assert normalize(text) == normalize_plain(text)
+
+
+def test_normalize_matches_plain_version_on_articles(sample_texts: list[str]) -> None:
+    for text in sample_texts:
+        assert normalize(text) == normalize_plain(text)
+
+
+# --- photo credits ----------------------------------------------------------------------------------
+
+
+def photo_credit_plain(paragraph: str) -> str | None:
+    match = credits._PHOTO_CREDIT_RE.search(paragraph)
+    if match is None:
+        return None
+    name = match["agency"] or match["agency2"] or match["agency3"]
+    return credits._ALIASES.get(name) or credits._ALIASES.get(name.upper())
+
+
+_CREDIT_PIECES = ["AFP", "REUTERS", "Reuters", "/", "Omar", "photo", "PHOTO", "Photo", "picture", "Image",
+                  "credit", ":", " ", "pıcture", "İMAGE", "pİcture", "x", ".", "ı", "é"]  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(_CREDIT_PIECES), max_size=8))
+def test_photo_credit_matches_plain_version(pieces: list[str]) -> None:
+    paragraph = " ".join(pieces) if len(pieces) % 2 else "".join(pieces)
+    assert credits.photo_credit(paragraph) == photo_credit_plain(paragraph)
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    ["REUTERS/Omar Sanadiki", "AFP photo", "Photo: AFP", "picture credit: AP", "IMAGE : Reuters",
+     "pıcture: AFP", "İmage: AFP", "an image of the town", "AFP Photos", "AP / X"],
+)  # fmt: skip
+def test_photo_credit_shapes(paragraph: str) -> None:
+    assert credits.photo_credit(paragraph) == photo_credit_plain(paragraph)
+
+
+def test_photo_credit_matches_plain_version_on_articles(sample_texts: list[str]) -> None:
+    for text in sample_texts:
+        for paragraph in text.split("\n\n"):
+            assert credits.photo_credit(paragraph) == photo_credit_plain(paragraph)
+
+
+# --- ISO dates --------------------------------------------------------------------------------------
+
+
+def _outcome(parse: object, text: str) -> object:
+    try:
+        return parse(text)  # type: ignore[operator]
+    except ValueError as exc:  # dateutil's own limits (an offset of a day or more) must stay the same
+        return f"error: {exc}"
+
+
+def _iso_strings(count: int) -> list[str]:
+    rng = random.Random(5)
+    out = []
+    for _ in range(count):
+        text = f"{rng.choice([rng.randint(1700, 2300), rng.randint(2000, 2030)]):04d}"
+        text += f"-{rng.choice([rng.randint(0, 13), rng.randint(1, 12)]):02d}"
+        text += f"-{rng.choice([rng.randint(0, 32), rng.randint(1, 28)]):02d}"
+        if rng.random() < 0.8:
+            text += f"T{rng.randint(0, 25):02d}:{rng.randint(0, 61):02d}"
+            if rng.random() < 0.7:
+                text += f":{rng.randint(0, 61):02d}"
+            shape = rng.random()
+            if shape < 0.3:
+                text += "Z"
+            elif shape < 0.7:
+                text += rng.choice("+-") + f"{rng.randint(0, 25):02d}:{rng.randint(0, 61):02d}"
+        out.append(text)
+    return out
+
+
+def test_iso_dates_read_as_dateutil_reads_them() -> None:
+    for text in _iso_strings(3000) + ["2016-02-29T00:00:00Z", "2015-02-29", "2016-03-29T23:59:59-00:00"]:
+        assert _outcome(dates.parse_date, text) == _outcome(dates._dateutil_date, text), text
+
+
+# --- names ------------------------------------------------------------------------------------------
+
+
+def caps_lines_plain(text: str) -> list[tuple[int, int]]:
+    spans, pos = [], 0
+    for line in text.split("\n"):
+        up = len(re.findall(r"[A-Z]", line))
+        if up >= 4 and up >= 9 * len(re.findall(r"[a-z]", line)):
+            spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return spans
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ABaÉé Ḥ\n\ud800"), max_size=60))
+def test_caps_lines_match_plain_version(text: str) -> None:
+    assert extract._caps_lines(text) == caps_lines_plain(text)
+
+
+def test_caps_lines_match_plain_version_on_articles(sample_texts: list[str]) -> None:
+    for text in sample_texts:
+        assert extract._caps_lines(text) == caps_lines_plain(text)
+
+
+def test_big_place_gate_agrees_with_full_fuzzy_match(sample_texts: list[str]) -> None:
+    """Where place_candidates skips the full fuzzy search, choose_place would have taken nothing."""
+    book = default_book()
+    gaz, extractor = book.gaz, book.extractor
+    asked = 0
+    for text in sample_texts:
+        toks = extract.tokenize(text, gaz.lexicon, extractor.keep_lower)
+        for i in range(len(toks)):
+            for j in range(i + 1, min(i + 4, len(toks)) + 1):
+                if not all(t.cap for t in toks[i:j]):
+                    break
+                words = [t.text for t in toks[i:j]]
+                if all(extract.is_ordinary(w, gaz.lexicon) for w in words) or any(
+                    t.allcaps for t in toks[i:j]
+                ):
+                    continue
+                if extractor._short(text, toks, i, j):
+                    continue
+                surface = text[toks[i].pre : toks[j - 1].end]
+                full = gaz.match(surface, FUZZY)
+                gate = bool(gaz.match(surface, CANONICAL)) or gaz.fuzzy_names_big_place(surface)
+                assert gate == (extractor.choose_place(full, None, False) is not None), surface
+                asked += 1
+    assert asked > 1000
+
+
+# --- story sketches ---------------------------------------------------------------------------------
+
+
+def words_plain(paragraph: str) -> list[str]:
+    found = stories._WORD.findall(paragraph.lower())
+    return [stories._fold(w.translate(stories._JOINERS)) for w in found]
+
+
+def sketch_plain(body: str, sample: int) -> list[int]:
+    kept = set()
+    for para in stories.paragraphs(body):
+        w = words_plain(para)
+        for i in range(len(w) - 2):
+            digest = hashlib.blake2b(" ".join(w[i : i + 3]).encode(), digest_size=8).digest()
+            value = int.from_bytes(digest, "little")
+            if value % sample == 0:
+                kept.add(value >> 32)
+    return sorted(kept)
+
+
+@pytest.mark.parametrize("sample", [1, 2, 3, 4, 6, 8])
+def test_sketch_matches_plain_version(sample_texts: list[str], sample: int) -> None:
+    for text in sample_texts[:: 1 if sample == stories.SAMPLE else 7]:
+        assert stories.sketch(text, sample).tolist() == sketch_plain(text, sample)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab AḤé\u0301-’',.12\n"), max_size=50))
+def test_sketch_words_match_plain_version(text: str) -> None:
+    assert stories.words(text) == words_plain(text)
