@@ -63,6 +63,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    # "/article/%2F0" is a bad id (404), not a redirect to another article's URL
+    app.url_map.merge_slashes = False
     app.register_blueprint(bp)
     app.after_request(_security_headers)
     app.register_error_handler(SearchappError, _searchapp_error)
