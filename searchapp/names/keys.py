@@ -150,12 +150,16 @@ _VOWEL_LETTERS = frozenset("aeiouyw")
 VOWEL_CLASSES = frozenset("AEIU")
 # Vowel costs by where the vowel stands (see _vowel_costs). Measured on the dev half of bench/names_eval.py:
 # how often each kind of vowel change separates two spellings of one place vs names of two places.
-INITIAL_VOWEL = 0.1  # before the first consonant: alef/ʿayn + an unwritten vowel (ʿInak ~ Anak, Idri ~ Adri)
+# before the first consonant: alef/ʿayn + an unwritten vowel (ʿInak ~ Anak, Idri ~ Adri, Addali ~ Ad Dali)
+INITIAL_VOWEL_SUB = 0.1
+INITIAL_VOWEL_INDEL = 0.1
 FIRST_VOWEL_SUB = 0.35  # first-syllable short vowels, before the second consonant
 LATER_VOWEL_INDEL = 0.5
 VOWEL_SUB = 0.75  # a/i/u after the first syllable: often long vowels, a change makes another name
 FINAL_VOWEL_SUB = 0.5  # after the last consonant: case and feminine endings vary (Tunisi ~ Tunisa)
 FINAL_VOWEL_INDEL = 0.35
+FINAL_A_INDEL = 0.35  # a feminine ending -a present or not
+LATER_A_INDEL = 0.5
 E_INDEL = 0.05  # a lone e is mostly a French mute or helping vowel (Kafer ~ Kafr)
 E_SUB = 0.25  # e stands for a or i in French and Levantine spellings
 
@@ -306,6 +310,7 @@ def _skeletons(form: str) -> frozenset[str]:
 # and h, which French and Maghrebi spellings drop or add (Tatahouine ~ Tatawin)
 _CONFUSABLE = str.maketrans({"X": "S", "C": "S", "Z": "D", "M": "N", "Q": "K", "H": None})
 CONFUSABLE_SUB = 0.5
+COARSE_KEEPS_INITIAL_MN = True
 CONFUSABLE_LIMIT = 1.0
 CONFUSABLE_MIN_CONSONANTS = 3  # a confused consonant in a shorter name makes another name (Sam / Sham)
 
@@ -316,6 +321,8 @@ def _coarse(skeleton: str) -> str:
     >>> _coarse("DMM"), _coarse("XRJ"), _coarse("TTHN")
     ('DN', 'SRJ', 'TN')
     """
+    if COARSE_KEEPS_INITIAL_MN and skeleton[:1] in ("M", "N"):  # Majd / Najd: m/n blur only after a vowel
+        return re.sub(r"(.)\1+", r"\1", skeleton[0] + skeleton[1:].translate(_CONFUSABLE))
     return re.sub(r"(.)\1+", r"\1", skeleton.translate(_CONFUSABLE))
 
 
@@ -367,7 +374,7 @@ def _sub_cost(a: str, b: str) -> float:
         return 0.1
     if a + b in ("JK", "KJ"):
         return 0.5
-    if _coarse(a) == _coarse(b) != "":
+    if a.translate(_CONFUSABLE) == b.translate(_CONFUSABLE) != "":
         return CONFUSABLE_SUB
     return 1.0
 
@@ -399,17 +406,17 @@ def _vowel_costs(form: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
             sub.append(1.0)
             indel.append(1.0)
         elif i < first:
-            sub.append(INITIAL_VOWEL)
-            indel.append(E_INDEL if c == "E" else INITIAL_VOWEL)
+            sub.append(INITIAL_VOWEL_SUB)
+            indel.append(E_INDEL if c == "E" else INITIAL_VOWEL_INDEL)
         elif i < second:
             sub.append(FIRST_VOWEL_SUB)
             indel.append(E_INDEL if c == "E" else FIRST_VOWEL_SUB)
         elif i > last:
             sub.append(FINAL_VOWEL_SUB)
-            indel.append(E_INDEL if c == "E" else FINAL_VOWEL_INDEL)
+            indel.append(E_INDEL if c == "E" else FINAL_A_INDEL if c == "A" else FINAL_VOWEL_INDEL)
         else:
             sub.append(VOWEL_SUB)
-            indel.append(E_INDEL if c == "E" else LATER_VOWEL_INDEL)
+            indel.append(E_INDEL if c == "E" else LATER_A_INDEL if c == "A" else LATER_VOWEL_INDEL)
     return tuple(sub), tuple(indel)
 
 
@@ -466,15 +473,16 @@ def spelling_distance(
     return round(prev[m], 6)
 
 
+# (most consonants, largest distance) in order; longer names get the last threshold
+THRESHOLDS = ((2, 0.3), (3, 0.6), (5, 2.0), (99, 2.5))
+
+
 def _threshold(form: str) -> float:
     ncons = _ncons(form)
-    if ncons <= 2:
-        return 0.3
-    if ncons == 3:
-        return 0.6
-    if ncons <= 5:
-        return 2.0
-    return 2.5
+    for most, thr in THRESHOLDS:
+        if ncons <= most:
+            return thr
+    return THRESHOLDS[-1][1]
 
 
 def _unvocalised(name: str) -> bool:
@@ -494,6 +502,7 @@ def spelling_match(a: str, b: str) -> bool:
     if not (ka & kb):
         return False
     ua, ub = _unvocalised(a), _unvocalised(b)
+    extra = QK_MISMATCH if _qk_mismatch(a, b) else 0.0
     for fa in canonical_forms(a):
         for fb in canonical_forms(b):
             if _skeletons(fa) & _skeletons(fb):
@@ -503,9 +512,36 @@ def spelling_match(a: str, b: str) -> bool:
                 thr = min(_threshold(fa), _threshold(fb), CONFUSABLE_LIMIT)
             else:
                 continue
-            if _form_distance(fa, fb, ua, ub, thr + 1e-6) <= thr + 1e-9:
+            if _form_distance(fa, fb, ua, ub, thr + 1e-6) + extra <= thr + 1e-9:
                 return True
     return False
+
+
+QK_MISMATCH = 0.3
+_K_LETTER = re.compile(r"kh|ch|gh|qu|q|ck|k|c|g|x")
+
+
+@lru_cache(maxsize=65536)
+def _k_letters(name: str) -> tuple[str, ...]:
+    """The letters spelling *name*'s k-class consonants (q, k, g, gh), in order; c, ck and x count as k.
+
+    >>> _k_letters("Al-Qaryatain"), _k_letters("Karyatein"), _k_letters("Burqa"), _k_letters("Barka")
+    (('q',), ('k',), ('q',), ('k',))
+    """
+    found = _K_LETTER.findall(" ".join(_words(translit(name))))
+    return tuple({"qu": "q", "ck": "k", "c": "k", "x": "k"}.get(x, x) for x in found if x not in ("kh", "ch"))
+
+
+def _qk_mismatch(a: str, b: str) -> bool:
+    """True when one name writes q where the other writes k. The folding merges them, since outlets write
+    ق as k (Karyatein, Rakka), but English and scholarly spellings keep q for ق and k for ك, so near the
+    threshold the letters tell names apart (Burqa / Barka, Qasr / Kasra).
+
+    >>> _qk_mismatch("Burqah", "Barka"), _qk_mismatch("Raqqa", "Ar-Raqqah"), _qk_mismatch("Raqqa", "Riga")
+    (True, False, False)
+    """
+    ka, kb = _k_letters(a), _k_letters(b)
+    return len(ka) == len(kb) and any({x, y} == {"q", "k"} for x, y in zip(ka, kb, strict=True))
 
 
 NISBA_ENDING = 0.25
