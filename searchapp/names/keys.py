@@ -333,6 +333,26 @@ def _coarse_keys(form: str) -> frozenset[str]:
     return frozenset(_coarse(k) for k in _skeletons(form))
 
 
+# long names (5+ consonants) whose spellings gain or lose one consonant: Bur Sudan ~ Port Sudan,
+# Mahres ~ Manhares, Biskra ~ Briskra, Baalbek ~ Baglabek
+DELETION_MIN = 5
+DELETION_LIMIT = 1.5
+
+
+@lru_cache(maxsize=65536)
+def _deletion_keys(form: str) -> frozenset[str]:
+    """Skeletons of a long form with one consonant left out (never the first: Zramedine is not Ramadin).
+
+    >>> sorted(_deletion_keys("BURTSUDAN")), _deletion_keys("HUMS")
+    (['BRSDN', 'BRTDN', 'BRTSD', 'BRTSN', 'BTSDN'], frozenset())
+    """
+    out: set[str] = set()
+    for sk in _skeletons(form):
+        if len(sk) >= DELETION_MIN:
+            out |= {re.sub(r"(.)\1+", r"\1", sk[:i] + sk[i + 1 :]) for i in range(1, len(sk))}
+    return frozenset(out)
+
+
 def _ncons(form: str) -> int:
     return sum(1 for c in form if c not in VOWEL_CLASSES)
 
@@ -352,6 +372,7 @@ def name_keys(name: str) -> frozenset[str]:
     for f in canonical_forms(name):
         keys |= _skeletons(f)
         keys |= _coarse_keys(f)
+        keys |= _deletion_keys(f)
     keys.discard("")
     return frozenset(keys)
 
@@ -507,6 +528,8 @@ def spelling_match(a: str, b: str) -> bool:
         for fb in canonical_forms(b):
             if _skeletons(fa) & _skeletons(fb):
                 thr = min(_threshold(fa), _threshold(fb))
+            elif _deletion_keys(fa) & _skeletons(fb) or _deletion_keys(fb) & _skeletons(fa):
+                thr = min(_threshold(fa), _threshold(fb), DELETION_LIMIT)
             elif _coarse_keys(fa) & _coarse_keys(fb):
                 # a consonant confusion (Dammam ~ Damman), with little room for anything else
                 thr = min(_threshold(fa), _threshold(fb), CONFUSABLE_LIMIT)
