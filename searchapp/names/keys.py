@@ -333,23 +333,26 @@ def _coarse_keys(form: str) -> frozenset[str]:
     return frozenset(_coarse(k) for k in _skeletons(form))
 
 
-# long names (5+ consonants) whose spellings gain or lose one consonant: Bur Sudan ~ Port Sudan,
+# long names (5+ consonants) whose spellings gain, lose or change one consonant: Bur Sudan ~ Port Sudan,
 # Mahres ~ Manhares, Biskra ~ Briskra, Baalbek ~ Baglabek
-DELETION_MIN = 5
-DELETION_LIMIT = 1.5
+ONE_OFF_MIN = 5
+ONE_OFF_LIMIT = 1.5
 
 
 @lru_cache(maxsize=65536)
-def _deletion_keys(form: str) -> frozenset[str]:
-    """Skeletons of a long form with one consonant left out (never the first: Zramedine is not Ramadin).
+def _one_off_keys(form: str) -> frozenset[str]:
+    """Skeletons of a long form with one consonant left out or masked ("*"), never the first (Zramedine is
+    not Ramadin). Two skeletons one consonant apart share one of these keys, or one is the other's key.
 
-    >>> sorted(_deletion_keys("BURTSUDAN")), _deletion_keys("HUMS")
-    (['BRSDN', 'BRTDN', 'BRTSD', 'BRTSN', 'BTSDN'], frozenset())
+    >>> sorted(_one_off_keys("BURSUDAN")), _one_off_keys("HUMS")
+    (['B*SDN', 'BR*DN', 'BRDN', 'BRS*N', 'BRSD', 'BRSD*', 'BRSN', 'BSDN'], frozenset())
     """
     out: set[str] = set()
     for sk in _skeletons(form):
-        if len(sk) >= DELETION_MIN:
-            out |= {re.sub(r"(.)\1+", r"\1", sk[:i] + sk[i + 1 :]) for i in range(1, len(sk))}
+        if len(sk) >= ONE_OFF_MIN:
+            for i in range(1, len(sk)):
+                out.add(re.sub(r"(.)\1+", r"\1", sk[:i] + sk[i + 1 :]))
+                out.add(sk[:i] + "*" + sk[i + 1 :])
     return frozenset(out)
 
 
@@ -372,7 +375,7 @@ def name_keys(name: str) -> frozenset[str]:
     for f in canonical_forms(name):
         keys |= _skeletons(f)
         keys |= _coarse_keys(f)
-        keys |= _deletion_keys(f)
+        keys |= _one_off_keys(f)
     keys.discard("")
     return frozenset(keys)
 
@@ -524,23 +527,55 @@ def spelling_match(a: str, b: str) -> bool:
         return False
     ua, ub = _unvocalised(a), _unvocalised(b)
     extra = QK_MISMATCH if _qk_mismatch(a, b) else 0.0
+    ayn_a, ayn_b = _ayn_initial(a), _ayn_initial(b)
     for fa in canonical_forms(a):
         for fb in canonical_forms(b):
-            if _skeletons(fa) & _skeletons(fb):
-                thr = min(_threshold(fa), _threshold(fb))
-            elif _deletion_keys(fa) & _skeletons(fb) or _deletion_keys(fb) & _skeletons(fa):
-                thr = min(_threshold(fa), _threshold(fb), DELETION_LIMIT)
-            elif _coarse_keys(fa) & _coarse_keys(fb):
-                # a consonant confusion (Dammam ~ Damman), with little room for anything else
-                thr = min(_threshold(fa), _threshold(fb), CONFUSABLE_LIMIT)
-            else:
+            thr = _pair_threshold(fa, fb)
+            if thr < 0:
                 continue
-            if _form_distance(fa, fb, ua, ub, thr + 1e-6) + extra <= thr + 1e-9:
+            pen = extra
+            if (ayn_a and _dropped_initial_vowel(fa, fb)) or (ayn_b and _dropped_initial_vowel(fb, fa)):
+                pen += AYN_DROPPED
+            if _form_distance(fa, fb, ua, ub, thr + 1e-6) + pen <= thr + 1e-9:
                 return True
     return False
 
 
+def _pair_threshold(fa: str, fb: str) -> float:
+    """The largest distance at which two forms are one name, by the keys they share (-1: none)."""
+    if _skeletons(fa) & _skeletons(fb):
+        return min(_threshold(fa), _threshold(fb))
+    near_a, near_b = _one_off_keys(fa), _one_off_keys(fb)
+    if near_a & (_skeletons(fb) | near_b) or near_b & _skeletons(fa):
+        return min(_threshold(fa), _threshold(fb), ONE_OFF_LIMIT)
+    if _coarse_keys(fa) & _coarse_keys(fb):  # a consonant confusion (Dammam ~ Damman), little else
+        return min(_threshold(fa), _threshold(fb), CONFUSABLE_LIMIT)
+    return -1.0
+
+
+def _dropped_initial_vowel(x: str, y: str) -> bool:
+    return x[0] in VOWEL_CLASSES and y[0] not in VOWEL_CLASSES
+
+
 QK_MISMATCH = 0.3
+AYN_DROPPED = 0.25
+_AYN_MARKS = "'`\u2018\u2019\u02bf\u02be"
+
+
+@lru_cache(maxsize=65536)
+def _ayn_initial(name: str) -> bool:
+    """True when the name's first word (after an article) starts with an ʿayn or hamza mark and a vowel.
+
+    >>> _ayn_initial("‘Ajjūl"), _ayn_initial("Al ‘Arīmah"), _ayn_initial("Addali"), _ayn_initial("Rimah")
+    (True, True, False, False)
+    """
+    words = [w for w in re.split(r"[\s\-]+", name) if w]
+    if len(words) > 1 and _WORD_FIX.get(w := translit(words[0]).strip(_AYN_MARKS), w) in _ARTICLES:
+        words = words[1:]
+    first = words[0] if words else ""
+    return len(first) > 1 and first[0] in _AYN_MARKS and first[1].lower() in "aeiouāīū"
+
+
 _K_LETTER = re.compile(r"kh|ch|gh|qu|q|ck|k|c|g|x")
 
 
