@@ -157,13 +157,11 @@ VOWEL_CLASSES = frozenset("AEIU")
 # before the first consonant: alef/ʿayn + an unwritten vowel (ʿInak ~ Anak, Idri ~ Adri, Addali ~ Ad Dali)
 INITIAL_VOWEL_SUB = 0.1
 INITIAL_VOWEL_INDEL = 0.1
-FIRST_VOWEL_SUB = 0.35  # first-syllable short vowels, before the second consonant
+FIRST_VOWEL_SUB = 0.4  # first-syllable short vowels, before the second consonant
 LATER_VOWEL_INDEL = 0.5
 VOWEL_SUB = 0.75  # a/i/u after the first syllable: often long vowels, a change makes another name
 FINAL_VOWEL_SUB = 0.5  # after the last consonant: case and feminine endings vary (Tunisi ~ Tunisa)
-FINAL_VOWEL_INDEL = 0.35
-FINAL_A_INDEL = 0.35  # a feminine ending -a present or not
-LATER_A_INDEL = 0.5
+FINAL_A_INDEL = 0.35  # a feminine ending -a written or not
 E_INDEL = 0.05  # a lone e is mostly a French mute or helping vowel (Kafer ~ Kafr)
 E_SUB = 0.25  # e stands for a or i in French and Levantine spellings
 
@@ -315,7 +313,7 @@ def _skeletons(form: str) -> frozenset[str]:
 _CONFUSABLE = str.maketrans({"X": "S", "C": "S", "Z": "D", "T": "D", "M": "N"})
 _CONFUSABLE_INITIAL = str.maketrans({"X": "S", "C": "S", "Z": "D", "T": "D"})
 CONFUSABLE_SUB = 0.5
-CONFUSABLE_LIMIT = 1.0
+CONFUSABLE_LIMIT = 1.25
 CONFUSABLE_MIN_CONSONANTS = 3  # a confused consonant in a shorter name makes another name (Sam / Sham)
 
 
@@ -340,7 +338,7 @@ def _coarse_keys(form: str) -> frozenset[str]:
 # long names (5+ consonants) whose spellings gain, lose or change one consonant: Bur Sudan ~ Port Sudan,
 # Mahres ~ Manhares, Biskra ~ Briskra, Baalbek ~ Baglabek
 ONE_OFF_MIN = 5
-ONE_OFF_LIMIT = 1.5
+ONE_OFF_LIMIT = 1.75
 
 
 @lru_cache(maxsize=65536)
@@ -420,8 +418,8 @@ def _vowel_costs(form: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
     later ones are more often long vowels written in Arabic, whose change makes another name (Karamah /
     Karimah); endings after the last consonant vary again (Tunisi ~ Tunisa). Consonants cost 1.
 
-    >>> _vowel_costs("IDARI")
-    ((0.1, 1.0, 0.35, 1.0, 0.5), (0.1, 1.0, 0.35, 1.0, 0.35))
+    >>> _vowel_costs("IDARA")
+    ((0.1, 1.0, 0.4, 1.0, 0.5), (0.1, 1.0, 0.4, 1.0, 0.35))
     """
     cons = [i for i, c in enumerate(form) if c not in VOWEL_CLASSES]
     first = cons[0] if cons else len(form)
@@ -441,10 +439,10 @@ def _vowel_costs(form: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
             indel.append(E_INDEL if c == "E" else FIRST_VOWEL_SUB)
         elif i > last:
             sub.append(FINAL_VOWEL_SUB)
-            indel.append(E_INDEL if c == "E" else FINAL_A_INDEL if c == "A" else FINAL_VOWEL_INDEL)
+            indel.append(E_INDEL if c == "E" else FINAL_A_INDEL if c == "A" else LATER_VOWEL_INDEL)
         else:
             sub.append(VOWEL_SUB)
-            indel.append(E_INDEL if c == "E" else LATER_A_INDEL if c == "A" else LATER_VOWEL_INDEL)
+            indel.append(E_INDEL if c == "E" else LATER_VOWEL_INDEL)
     return tuple(sub), tuple(indel)
 
 
@@ -459,7 +457,7 @@ def spelling_distance(
     asks "within the threshold?").
 
     >>> spelling_distance("HUMS", "HIMS"), spelling_distance("KARAMA", "KARIMA")
-    (0.35, 0.75)
+    (0.4, 0.75)
     >>> spelling_distance("KRITIN", "KARIATIN", a_unvocalised=True)
     0.0
     >>> spelling_distance("DAMAM", "DAMAN")
