@@ -292,18 +292,25 @@ def _glued_article_stem(w: str, first: bool) -> str:
     return ""
 
 
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+def _undouble(s: str) -> str:
+    return _DOUBLED.sub(r"\1", s) if len(s) > 1 else s
+
+
 def _skeleton(form: str) -> str:
     s = "".join(c for c in form if c not in VOWEL_CLASSES)
-    return re.sub(r"(.)\1+", r"\1", s)
+    return _undouble(s)
 
 
 @lru_cache(maxsize=65536)
 def _skeletons(form: str) -> frozenset[str]:
     """Skeleton keys of a form; the ambiguous "ch" class C yields its sh (X) and kh (H) readings."""
     sk = _skeleton(form)
-    out = {sk} if "C" not in sk else {re.sub(r"(.)\1+", r"\1", sk.replace("C", r)) for r in "XQ"}
+    out = {sk} if "C" not in sk else {_undouble(sk.replace("C", r)) for r in "XQ"}
     if "J" in sk:  # jim is g in Egypt and Sudan (Dilingat ~ Dilinjat)
-        out |= {re.sub(r"(.)\1+", r"\1", k.replace("J", "K")) for k in out}
+        out |= {_undouble(k.replace("J", "K")) for k in out}
     return frozenset(out)
 
 
@@ -325,7 +332,7 @@ def _coarse(skeleton: str) -> str:
     """
     # an initial m or n stays (Majd / Najd): the blur is a syllable-final one
     merged = skeleton[:1].translate(_CONFUSABLE_INITIAL) + skeleton[1:].translate(_CONFUSABLE)
-    return re.sub(r"(.)\1+", r"\1", merged)
+    return _undouble(merged)
 
 
 @lru_cache(maxsize=65536)
@@ -353,7 +360,7 @@ def _one_off_keys(form: str) -> frozenset[str]:
     for sk in _skeletons(form):
         if len(sk) >= ONE_OFF_MIN:
             for i in range(1, len(sk)):
-                out.add(re.sub(r"(.)\1+", r"\1", sk[:i] + sk[i + 1 :]))
+                out.add(_undouble(sk[:i] + sk[i + 1 :]))
                 out.add(sk[:i] + "*" + sk[i + 1 :])
     return frozenset(out)
 
