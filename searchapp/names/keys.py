@@ -44,7 +44,7 @@ from functools import lru_cache
 
 from unidecode import unidecode
 
-__all__ = ["translit", "canonical_forms", "name_keys", "spelling_match", "spelling_distance"]
+__all__ = ["translit", "canonical_forms", "name_keys", "skeleton_keys", "spelling_match", "spelling_distance"]
 
 # --------------------------------------------------------------------------------------------------------
 # Arabic script -> Latin
@@ -367,6 +367,22 @@ def _one_off_keys(form: str) -> frozenset[str]:
 
 def _ncons(form: str) -> int:
     return sum(1 for c in form if c not in VOWEL_CLASSES)
+
+
+@lru_cache(maxsize=262144)
+def skeleton_keys(name: str) -> frozenset[str]:
+    """The first tier of :func:`name_keys` only: consonant skeletons, without the confusable and one-off
+    keys. For lookups that run on every capitalised word (the gazetteer), where the wider tiers would
+    triple the candidates to confirm; query-time name expansion uses all keys.
+
+    >>> sorted(skeleton_keys("Homs")), sorted(name_keys("Homs"))
+    (['HMS'], ['HMS', 'HNS'])
+    """
+    keys: set[str] = set()
+    for f in canonical_forms(name):
+        keys |= _skeletons(f)
+    keys.discard("")
+    return frozenset(keys)
 
 
 @lru_cache(maxsize=262144)
