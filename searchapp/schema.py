@@ -24,7 +24,8 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from searchapp.analysis import english_analyzer, english_positions, surface_analyzer
 
 #: 2: generations carry the story side files (``sketches.npz``, ``stories.json``, see ``stories``).
-SCHEMA_VERSION = 2
+#: 3: ``surfaces`` also holds the confusable-consonant keys of ``names.keys.name_keys`` (Dammam ~ Damman).
+SCHEMA_VERSION = 3
 
 #: Title words count this many times a body word in BM25F.
 TITLE_BOOST = 2.5

@@ -54,6 +54,14 @@ SAME = [
     ("Muhanbal", "Muhambal"),
     ("Madinat al-Ashir min Ramadan", "Al Ashir min Ramadan"),
     ("Ej Janoudiye", "El Janoudiye"),
+    # one confusable consonant (s/sh, d/z/t, m/n after a vowel), one consonant more in a long name
+    ("Dammam", "Damman"),
+    ("Abu Dhabi", "Abu Zabi"),
+    ("Sharjah", "Sarja"),
+    ("Bagdad", "Bagdat"),
+    ("Port Sudan", "Bur Sudan"),
+    ("Bani Walid", "Bani Ualid"),
+    ("Adri", "Idri"),
 ]
 
 DIFFERENT = [
@@ -79,6 +87,14 @@ DIFFERENT = [
     ("Al Kharj", "Al Harj"),
     ("Al Amud", "Amuda"),
     ("As Sadd", "Sadda"),
+    # q against k, a diminutive against its base, kh against k, a leading m/n, a dropped ayn
+    ("Burqa", "Barka"),
+    ("Al Burj", "El Bureij"),
+    ("Sukhnah", "Suknah"),
+    ("Al Majd", "An Najd"),
+    ("‘Ajjūl", "Al Jawl"),
+    ("Tanzim", "Tanzania"),
+    ("Zeramedine", "Ar Ramadin"),
 ]
 
 

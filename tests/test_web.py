@@ -175,7 +175,9 @@ def test_article_shows_related_headlines(client) -> None:  # type: ignore[no-unt
     assert "Related headlines" in html and "Deir Ezzor" in html
 
 
-@pytest.mark.parametrize("bad", ["../../etc/passwd", "nope", "..%2F..%2Fetc%2Fpasswd", "%00", "000%0A", "%2F0", "/0"])
+@pytest.mark.parametrize(
+    "bad", ["../../etc/passwd", "nope", "..%2F..%2Fetc%2Fpasswd", "%00", "000%0A", "%2F0", "/0"]
+)
 def test_unknown_or_hostile_article_ids_get_404(client, bad: str) -> None:  # type: ignore[no-untyped-def]
     assert client.get(f"/article/{bad}").status_code == 404
     assert client.get(f"/api/article/{bad}").status_code == 404

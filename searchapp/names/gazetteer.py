@@ -13,7 +13,7 @@ and Arabic-script alternate names; elsewhere only the main (English) GeoNames na
 The compiled lookup has three tables, cheapest first: a name's letters (literal match), its canonical
 forms (:func:`~searchapp.names.keys.canonical_forms`), and -- only for places of
 :data:`FUZZY_MIN_POP`+ people, the only ones a spelling GeoNames does not list may name -- its
-:func:`~searchapp.names.keys.name_keys` keys, whose candidates :meth:`Gazetteer.match` confirms with
+:func:`~searchapp.names.keys.skeleton_keys` keys, whose candidates :meth:`Gazetteer.match` confirms with
 :func:`~searchapp.names.keys.spelling_match`. Keeping the small places out of the fuzzy table is what
 makes extraction fast: a capitalised word used to be spelling-matched against every village sharing
 its consonants. An English lexicon (wordfreq's top words if wordfreq is
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .keys import canonical_forms, name_keys, spelling_match, translit
+from .keys import canonical_forms, skeleton_keys, spelling_match, translit
 
 CACHE_VERSION = 6
 FUZZY, CANONICAL, LITERAL = 0, 1, 2
@@ -242,7 +242,7 @@ class Gazetteer:
                 for f in canonical_forms(n):
                     canon_index.setdefault(f, set()).add(idx)
                 if pop >= FUZZY_MIN_POP:
-                    for k in name_keys(n):
+                    for k in skeleton_keys(n):
                         fuzzy_index.setdefault(k, {}).setdefault(n, []).append(idx)
         cmap = {}
         for iso, c in countries.items():
@@ -294,7 +294,7 @@ class Gazetteer:
                 for idx in self.canon_index.get(f, ()):
                     cands.setdefault(idx, CANONICAL)
         if least <= FUZZY:
-            for k in name_keys(surface):
+            for k in skeleton_keys(surface):
                 for n, idxs in self.fuzzy_index.get(k, ()):
                     if any(i not in cands for i in idxs) and spelling_match(surface, n):
                         for idx in idxs:
@@ -314,7 +314,7 @@ class Gazetteer:
         return self._fuzzy_big(surface)
 
     def _fuzzy_big_uncached(self, surface: str) -> bool:
-        for k in name_keys(surface):
+        for k in skeleton_keys(surface):
             for n, _idxs in self._big_entries(k):
                 if spelling_match(surface, n):
                     return True
