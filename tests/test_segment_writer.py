@@ -19,7 +19,7 @@ from searchapp.document import build_document
 from searchapp.ingest import Skipped, read_file
 from searchapp.names import default_book
 from searchapp.schema import build_schema
-from searchapp.segment import ArraySegmentWriter
+from searchapp.segment import ArraySegmentWriter, locate
 from tests.conftest import SAMPLE
 
 BENCH_ARTICLES = 300
@@ -232,5 +232,32 @@ def test_writer_refuses_what_it_does_not_write(documents: list[dict[str, Any]], 
         with ix.searcher() as s:
             assert s.doc_count() == 1
             assert s.stored_fields(0)["id"] == documents[1]["id"]
+    finally:
+        ix.close()
+
+
+def test_locate_deletes_across_segments(documents: list[dict[str, Any]], tmp_path: Path) -> None:
+    """The indexer drops duplicate ids by the writer-wide docnum ``index_file`` recorded."""
+    ix = whoosh_index.create_in(str(tmp_path), build_schema())
+    try:
+        writer = ArraySegmentWriter(ix, max_postings=20_000)
+        numbers = []
+        for doc in documents:
+            numbers.append(writer.next_docnum)
+            writer.add_document(**doc)
+        assert numbers == list(range(len(documents)))
+        segments = writer.finish_segments()
+        assert len(segments) > 3
+        gone = {1, 150, len(documents) - 1}
+        for d in gone:
+            segment, local = locate(segments, d)
+            segment.delete_document(local)
+        with pytest.raises(IndexError):
+            locate(segments, len(documents))
+        writer._commit_toc(segments)
+        writer._finish()
+        with ix.searcher() as s:
+            kept = [f["id"] for _, f in s.iter_docs()]
+        assert kept == [d["id"] for i, d in enumerate(documents) if i not in gone]
     finally:
         ix.close()
