@@ -54,9 +54,9 @@ _LENGTHS = Struct("!ii")
 _TERMINFO = W3TermInfo._struct
 
 #: Posting blocks whose pickle is shorter than this are stored uncompressed (compression flag 0 in
-#: the block info, which W3 readers honour): zlib cannot shrink them, and compressing was a third of
-#: the flush. Stock Whoosh compresses every block.
-COMPRESS_MIN = 128
+#: the block info, which W3 readers honour): zlib hardly shrinks them (the postings file grows 1.6%),
+#: and compressing them was a third of the flush. Stock Whoosh compresses every block.
+COMPRESS_MIN = 256
 
 
 class _FieldBuffer:
@@ -186,7 +186,7 @@ class ArraySegmentWriter(SegmentWriter):
         self.perdocwriter.close()
         fw = self.fieldwriter
         for name in sorted(self._buffers):
-            buf = self._buffers[name]
+            buf = self._buffers.pop(name)  # freed as soon as written
             fw.start_field(name, self.schema[name])
             _write_field(fw, self.schema[name], buf, self.codec)
             fw.finish_field()
@@ -233,119 +233,164 @@ def _invert(field: Any, value: Any) -> tuple:
 
 
 def _write_field(fw: Any, field: Any, buf: _FieldBuffer, codec: W3Codec) -> None:
-    """Write one field's terms and W3 posting lists through the field writer's files."""
-    fmt = field.format
+    """Write one field's terms and W3 posting lists through the field writer's files, a batch of
+    terms at a time (so the Python lists a batch needs stay small)."""
     keys = list(buf.termids)
     tbytes = [k.encode("utf-8") if isinstance(k, str) else k for k in keys]
     unique = sorted(set(tbytes))
     rank_of = {t: i for i, t in enumerate(unique)}
-    rank = np.fromiter(map(rank_of.__getitem__, tbytes), dtype=np.int64, count=len(tbytes))
+    rank = np.fromiter(map(rank_of.__getitem__, tbytes), dtype=np.uint32, count=len(tbytes))
+    del keys, tbytes, rank_of
 
-    n = len(buf)
-    key = rank[np.frombuffer(buf.terms, dtype=np.uint32)] if n else np.zeros(0, np.int64)
+    key = rank[np.frombuffer(buf.terms, dtype=np.uint32)]
     order = np.argsort(key, kind="stable")  # postings were in document order: they stay so per term
-    per_term = np.bincount(key, minlength=len(unique))
-    ends = np.cumsum(per_term).tolist()
-
+    ends = np.cumsum(np.bincount(key, minlength=len(unique)))
+    del key
     counts = np.frombuffer(buf.counts, dtype=np.uint32)
-    docs = np.repeat(np.frombuffer(buf.docs, dtype=np.uint32), counts)[order]
-    freqs_np = np.frombuffer(buf.freqs, dtype=np.uint32)
-    if buf.weights is not None:
-        weights_np = np.frombuffer(buf.weights, dtype=np.float64)[order]
+    entry = np.repeat(np.arange(len(counts), dtype=np.uint32), counts)  # each posting's document entry
+    docs = np.frombuffer(buf.docs, dtype=np.uint32)
+    if field.scorable:  # block stats use lengths as the length column gives them back (byte-rounded)
+        lengths = np.array([byte_to_length(length_to_byte(x)) if x else 0 for x in buf.lengths], np.int64)
     else:
-        weights_np = freqs_np[order] * float(fmt.field_boost)
-    # Block stats use each document's length as the length column gives it back (byte-rounded).
-    if field.scorable:
-        rounded = [byte_to_length(length_to_byte(x)) if x else 0 for x in buf.lengths]
-        lens = np.repeat(np.array(rounded, dtype=np.int64), counts)[order].tolist()
-    else:
-        lens = None
-
-    ids = docs.tolist()
-    weights = weights_np.tolist()
-    weights32 = weights_np.astype(np.float32).tolist()
-    values = _values(fmt, buf, order)
-    if lens is not None and 0 in lens:  # a posting of an empty document: leave it out of the stats
-        lens = [x or None for x in lens]
-        lenmin, lenmax = _min_present, _max_present
-    else:
-        lenmin, lenmax = min, max
+        lengths = None
+    freqs = np.frombuffer(buf.freqs, dtype=np.uint32)
+    starts = np.zeros(len(freqs), dtype=np.int64)  # where each posting's positions begin
+    if len(buf.positions):
+        np.cumsum(freqs[:-1], out=starts[1:])
+    weights = np.frombuffer(buf.weights, dtype=np.float64) if buf.weights is not None else None
+    boost = float(field.format.field_boost)
 
     postfile = fw._postfile
-    prefix = _USHORT.pack(fw._fieldid)
-    limit = codec._blocklimit
-    level = codec._compression
-    chunks: list[bytes] = []  # the field's posting lists, written in one go
-    entries: list[tuple[bytes, bytes]] = []  # (term key, term info)
-    base = postfile.tell()
-    offset = base
-    start = 0
-    for term, end in zip(unique, ends, strict=True):
-        first = offset
-        chunks.append(WHOOSH3_HEADER_MAGIC)
-        offset += 4
-        total = 0.0
-        maxweight: Any = 0
-        minlen = None
-        maxlen = 0
-        for b in range(start, end, limit):
-            e = min(b + limit, end)
-            bids = ids[b:e]
-            bw = weights32[b:e]
-            if e - b == 1:
-                deltas: tuple = (bids[0],)
-                mini_w: Any = None if bw[0] == 1.0 else bw[0]
-                bmax = weights[b]
-            else:
-                deltas = (bids[0], *map(sub, bids[1:], bids))
-                if bw.count(1.0) == len(bw):
-                    mini_w = None
-                elif bw.count(bw[0]) == len(bw):
-                    mini_w = bw[0]
-                else:
-                    mini_w = tuple(bw)
-                bmax = max(weights[b:e])
-            if not bmax > 0:
-                bmax = 0
-            data = dumps((deltas, mini_w, values(b, e)), 2)
-            comp = level if len(data) >= COMPRESS_MIN else 0
-            if comp:  # the same bytes as zlib.compress(data, comp), in half the time (smaller setup)
-                packer = zlib.compressobj(comp)
-                data = packer.compress(data) + packer.flush()
-            if lens is not None:
-                bl = lens[b:e]
-                bmin = lenmin(bl)
-                bmaxlen = lenmax(bl)
-            else:
-                bmin, bmaxlen = None, 0
-            info = dumps((e - b, bids[-1], bmax, comp, length_to_byte(bmin), length_to_byte(bmaxlen)), 2)
-            size = len(info) + len(data)
-            chunks.append(_INT.pack(-size if e == end else size))
-            chunks.append(info)
-            chunks.append(data)
-            offset += 4 + size
-            total += sum(bw)
-            if bmax > maxweight:
-                maxweight = bmax
-            if bmin is not None:
-                minlen = bmin if minlen is None else min(minlen, bmin)
-            if bmaxlen > maxlen:
-                maxlen = bmaxlen
-        info_bytes = _TERMINFO.pack(
-            False,
-            total,
-            end - start,
-            0 if minlen is None else length_to_byte(minlen),
-            length_to_byte(maxlen),
-            maxweight,
-            ids[start],
-            ids[end - 1],
+    batch = _Batch(field.format, buf, codec, _USHORT.pack(fw._fieldid))
+    offset = postfile.tell()
+    t0 = 0
+    while t0 < len(unique):
+        p0 = int(ends[t0 - 1]) if t0 else 0
+        t1 = max(t0 + 1, int(np.searchsorted(ends, p0 + BATCH_POSTINGS, side="right")))
+        p1 = int(ends[t1 - 1])
+        sel = order[p0:p1]
+        ent = entry[sel]
+        fsel = freqs[sel]
+        w = weights[sel] if weights is not None else fsel * boost
+        chunk, offset = batch.write(
+            offset,
+            unique[t0:t1],
+            (ends[t0:t1] - p0).tolist(),
+            docs[ent].tolist(),
+            w,
+            lengths[ent].tolist() if lengths is not None else None,
+            sel,
+            fsel,
+            starts[sel],
         )
-        entries.append((prefix + term, info_bytes + _LONG.pack(first) + _INT.pack(offset - first)))
-        start = end
-    postfile.write(b"".join(chunks))
+        postfile.write(chunk)
+        t0 = t1
     assert postfile.tell() == offset
-    _add_terms(fw._tindex, entries)
+    _add_terms(fw._tindex, batch.entries)
+
+
+#: Postings turned into Python lists at once while a field is written.
+BATCH_POSTINGS = 65_536
+
+
+class _Batch:
+    """Writes the posting lists of consecutive terms of one field (see ``W3PostingsWriter``)."""
+
+    def __init__(self, fmt: formats.Format, buf: _FieldBuffer, codec: W3Codec, prefix: bytes) -> None:
+        self.fmt = fmt
+        self.buf = buf
+        self.limit = codec._blocklimit
+        self.level = codec._compression
+        self.prefix = prefix
+        self.entries: list[tuple[bytes, bytes]] = []  # (term key, term info)
+
+    def write(
+        self,
+        offset: int,
+        terms: list[bytes],
+        ends: list[int],
+        ids: list[int],
+        weights_np: np.ndarray,
+        lens: list[int] | None,
+        sel: np.ndarray,
+        freqs: np.ndarray,
+        starts: np.ndarray,
+    ) -> tuple[bytes, int]:
+        """The bytes of these terms' posting lists, which start at ``offset``; and where they end."""
+        weights = weights_np.tolist()
+        weights32 = weights_np.astype(np.float32).tolist()
+        values = _values(self.fmt, self.buf, sel, freqs, starts)
+        if lens is not None and 0 in lens:  # a posting of an empty document: not in the stats
+            lenmin, lenmax = _min_present, _max_present
+        else:
+            lenmin, lenmax = min, max
+        limit, level, prefix = self.limit, self.level, self.prefix
+        entries = self.entries
+        chunks: list[bytes] = []
+        start = 0
+        for term, end in zip(terms, ends, strict=True):
+            first = offset
+            chunks.append(WHOOSH3_HEADER_MAGIC)
+            offset += 4
+            total = 0.0
+            maxweight: Any = 0
+            minlen = None
+            maxlen = 0
+            for b in range(start, end, limit):
+                e = min(b + limit, end)
+                bids = ids[b:e]
+                bw = weights32[b:e]
+                if e - b == 1:
+                    deltas: tuple = (bids[0],)
+                    mini_w: Any = None if bw[0] == 1.0 else bw[0]
+                    bmax = weights[b]
+                else:
+                    deltas = (bids[0], *map(sub, bids[1:], bids))
+                    if bw.count(1.0) == len(bw):
+                        mini_w = None
+                    elif bw.count(bw[0]) == len(bw):
+                        mini_w = bw[0]
+                    else:
+                        mini_w = tuple(bw)
+                    bmax = max(weights[b:e])
+                if not bmax > 0:
+                    bmax = 0
+                data = dumps((deltas, mini_w, values(b, e)), 2)
+                comp = level if len(data) >= COMPRESS_MIN else 0
+                if comp:
+                    data = zlib.compress(data, comp)
+                if lens is not None:
+                    bl = lens[b:e]
+                    bmin = lenmin(bl)
+                    bmaxlen = lenmax(bl)
+                else:
+                    bmin, bmaxlen = None, 0
+                info = dumps((e - b, bids[-1], bmax, comp, length_to_byte(bmin), length_to_byte(bmaxlen)), 2)
+                size = len(info) + len(data)
+                chunks.append(_INT.pack(-size if e == end else size))
+                chunks.append(info)
+                chunks.append(data)
+                offset += 4 + size
+                total += sum(bw)
+                if bmax > maxweight:
+                    maxweight = bmax
+                if bmin is not None:
+                    minlen = bmin if minlen is None else min(minlen, bmin)
+                if bmaxlen > maxlen:
+                    maxlen = bmaxlen
+            info_bytes = _TERMINFO.pack(
+                False,
+                total,
+                end - start,
+                0 if minlen is None else length_to_byte(minlen),
+                length_to_byte(maxlen),
+                maxweight,
+                ids[start],
+                ids[end - 1],
+            )
+            entries.append((prefix + term, info_bytes + _LONG.pack(first) + _INT.pack(offset - first)))
+            start = end
+        return b"".join(chunks), offset
 
 
 def _min_present(lengths: list[int | None]) -> int | None:
@@ -382,57 +427,58 @@ def _add_terms(tindex: Any, entries: list[tuple[bytes, bytes]]) -> None:
     tindex.lastkey = entries[-1][0]
 
 
-def _values(fmt: formats.Format, buf: _FieldBuffer, order: np.ndarray) -> Any:
-    """A function ``(start, end) -> `` the block's minified values, as ``W3PostingsWriter`` has them."""
+def _values(
+    fmt: formats.Format, buf: _FieldBuffer, sel: np.ndarray, freqs: np.ndarray, starts: np.ndarray
+) -> Any:
+    """A function ``(start, end) ->`` the block's minified values, as ``W3PostingsWriter`` has them,
+    for the postings ``sel`` (with their frequencies and where their positions start)."""
     kind = type(fmt)
     if kind is formats.Existence or fmt.fixed_value_size() == 0:
         return lambda b, e: None
     if kind is formats.Frequency:
-        freqs = np.frombuffer(buf.freqs, dtype=np.uint32)[order].astype(">u4").tobytes()
-        return lambda b, e: freqs[4 * b : 4 * e]
+        packed = freqs.astype(">u4").tobytes()
+        return lambda b, e: packed[4 * b : 4 * e]
     if kind is formats.Positions:
-        encoded = _encode_positions(buf, order)
+        encoded = _encode_positions(buf.positions, freqs, starts)
         return lambda b, e: tuple(encoded[b:e])
     assert buf.values is not None
     vals = buf.values
-    ordered = [vals[i] for i in order.tolist()]
+    ordered = [vals[i] for i in sel.tolist()]
     fixed = fmt.fixed_value_size()
     if fixed is None or fixed < 0:
         return lambda b, e: tuple(ordered[b:e])
     return lambda b, e: b"".join(ordered[b:e])
 
 
-def _encode_positions(buf: _FieldBuffer, order: np.ndarray) -> list[bytes]:
-    """Every posting's ``Positions.encode`` value, in posting order."""
-    freqs = buf.freqs
-    starts = np.zeros(len(freqs) + 1, dtype=np.int64)
-    np.cumsum(np.frombuffer(freqs, dtype=np.uint32), out=starts[1:])
-    positions = buf.positions
-    out = []
-    single = _single_position
-    for i, s in zip(order.tolist(), starts[order].tolist(), strict=True):
-        f = freqs[i]
-        if f == 1:
-            out.append(single(positions[s]))
-        else:
-            out.append(_encode_many(positions[s : s + f]))
+def _encode_positions(positions: array, freqs: np.ndarray, starts: np.ndarray) -> list[bytes]:
+    """Each posting's ``Positions.encode`` value: most postings have one position, whose encoding
+    comes from a table; only the others are pickled one by one."""
+    firsts = np.frombuffer(positions, dtype=np.uint32)[starts].tolist()
+    top = max(firsts, default=0)
+    table = _single_positions(top)
+    if len(table) > top:
+        out = list(map(table.__getitem__, firsts))
+    else:
+        out = [table[p] if p < len(table) else _encode_many([p]) for p in firsts]
+    several = np.flatnonzero(freqs != 1)
+    for i, s, f in zip(several.tolist(), starts[several].tolist(), freqs[several].tolist(), strict=True):
+        out[i] = _encode_many(positions[s : s + f])
     return out
 
 
 def _encode_many(poslist: Any) -> bytes:
+    """``Positions.encode(poslist)``."""
     deltas = [poslist[0], *map(sub, poslist[1:], poslist)]
     return _UINT.pack(len(deltas)) + dumps(deltas, 2)
 
 
 _SINGLE: list[bytes] = []
+_SINGLE_MAX = 100_000
 
 
-def _single_position(pos: int) -> bytes:
-    """``Positions.encode([pos])``, computed once per position."""
-    try:
-        return _SINGLE[pos]
-    except IndexError:
-        if pos > 100_000:
-            return _UINT.pack(1) + dumps([pos], 2)
-        _SINGLE.extend(_UINT.pack(1) + dumps([p], 2) for p in range(len(_SINGLE), pos + 1024))
-        return _SINGLE[pos]
+def _single_positions(top: int) -> list[bytes]:
+    """``Positions.encode([p])`` for every p up to ``top`` (or ``_SINGLE_MAX``), computed once."""
+    want = min(top, _SINGLE_MAX) + 1
+    if len(_SINGLE) < want:
+        _SINGLE.extend(_encode_many([p]) for p in range(len(_SINGLE), want + 1024))
+    return _SINGLE

@@ -10,11 +10,14 @@ from typing import Any
 import pytest
 from whoosh import index as whoosh_index
 from whoosh import scoring
+from whoosh.fields import TEXT
 from whoosh.qparser import MultifieldParser, QueryParser
 from whoosh.query import And, Every, NumericRange, Or, Phrase, Prefix, Term
 from whoosh.writing import SegmentWriter
 
 from bench.corpus import Generator
+from searchapp import segment
+from searchapp.analysis import english_analyzer
 from searchapp.document import build_document
 from searchapp.ingest import Skipped, read_file
 from searchapp.names import default_book
@@ -203,9 +206,12 @@ def test_same_index_as_stock_whoosh(documents: list[dict[str, Any]], tmp_path: P
     assert _searches(ours) == _searches(stock)
 
 
-def test_many_segments_read_as_one(documents: list[dict[str, Any]], tmp_path: Path) -> None:
+def test_many_segments_read_as_one(
+    documents: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With a small posting limit the writer starts new segments; the index still reads the same
-    (block statistics differ with the cut, so they are left out)."""
+    (block statistics differ with the cut, so they are left out). Small flush batches too."""
+    monkeypatch.setattr(segment, "BATCH_POSTINGS", 300)
     stock = _build(tmp_path / "stock", documents, array=False)
     ours = _build(tmp_path / "ours", documents, array=True, max_postings=20_000)
     ix = whoosh_index.open_dir(str(ours))
@@ -261,3 +267,18 @@ def test_locate_deletes_across_segments(documents: list[dict[str, Any]], tmp_pat
         assert kept == [d["id"] for i, d in enumerate(documents) if i not in gone]
     finally:
         ix.close()
+
+
+def test_english_text_indexes_as_its_analyzer(documents: list[dict[str, Any]]) -> None:
+    """Both writers index ``EnglishText`` through its shortcut (``english_positions``): it must give
+    what the analyzer chain itself gives a stock ``TEXT`` field, term by term and position by position."""
+    schema = build_schema()
+    for name in ("title", "body"):
+        ours = schema[name]
+        stock = TEXT(analyzer=english_analyzer(), phrase=True, field_boost=ours.format.field_boost)
+        for doc in documents:
+            expected = sorted(stock.index(doc[name]))
+            assert sorted(ours.index(doc[name])) == expected
+            terms, freqs, positions = ours.index_columns(doc[name])
+            assert [t.encode() for t in terms] == [t for t, *_ in ours.index(doc[name])]
+            assert sum(freqs) == len(positions) == sum(f for _, f, _, _ in expected)
