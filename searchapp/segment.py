@@ -51,6 +51,9 @@ _INT = Struct("!i")
 _UINT = Struct("!I")
 _USHORT = Struct("!H")
 _LONG = Struct("!q")
+#: Distinct (field, value) pairs whose analysis a writer remembers.
+MEMO_SIZE = 50_000
+
 _LENGTHS = Struct("!ii")
 _TERMINFO = W3TermInfo._struct
 
@@ -95,6 +98,13 @@ class ArraySegmentWriter(SegmentWriter):
         self._base = 0  # documents in the finished segments
         self._held = 0
         self._buffers: dict[str, _FieldBuffer] = {}
+        # Fields whose values repeat (outlet, agency, file, ...): each distinct value analysed once.
+        self._memo: dict[tuple[str, str], tuple] = {}
+        self._memo_fields = {
+            name
+            for name, field in self.schema.items()
+            if field.indexed and not field.unique and not hasattr(field, "index_columns")
+        }
 
     # ------------------------------------------------------------------ adding
     @property
@@ -113,6 +123,7 @@ class ArraySegmentWriter(SegmentWriter):
                 raise UnknownFieldError(f"No field named {name!r} in {schema}")
         # Analyse every field before touching the buffers, so a failure leaves nothing half-added.
         inverted: list[tuple[str, Any, tuple]] = []
+        memo, memo_fields = self._memo, self._memo_fields
         pdw = self.perdocwriter
         docnum = self.docnum
         pdw.start_doc(docnum)
@@ -124,7 +135,14 @@ class ArraySegmentWriter(SegmentWriter):
                 field = schema[name]
                 length = 0
                 if field.indexed:
-                    cols = _invert(field, value)
+                    if name in memo_fields and isinstance(value, str):
+                        cols = memo.get((name, value))
+                        if cols is None:
+                            if len(memo) >= MEMO_SIZE:
+                                memo.clear()
+                            cols = memo[name, value] = _invert(field, value)
+                    else:
+                        cols = _invert(field, value)
                     if cols[0]:
                         inverted.append((name, field, cols))
                         if field.scorable:
