@@ -16,7 +16,7 @@ Fields, by role:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from itertools import chain
 from typing import Any
 
@@ -53,7 +53,7 @@ class EnglishText(TEXT):
         for term, poslist in english_positions(value).items():
             yield term.encode("utf-8"), len(poslist), len(poslist) * boost, encode(poslist)
 
-    def index_columns(self, value: Any) -> tuple[list[str], list[int], list[int]] | None:
+    def index_columns(self, value: Any) -> tuple[Collection[str], list[int], list[int]] | None:
         """What :meth:`index` gives, as columns for :mod:`searchapp.segment`'s writer: the terms
         (str), their frequencies, and all their positions one term after another (so the weights are
         frequency × field boost and the values ``Positions.encode`` of the positions). None: use
@@ -61,7 +61,8 @@ class EnglishText(TEXT):
         if not isinstance(value, str):
             return None
         found = english_positions(value)
-        return list(found), [len(p) for p in found.values()], list(chain.from_iterable(found.values()))
+        positions = found.values()
+        return found.keys(), list(map(len, positions)), list(chain.from_iterable(positions))
 
 
 def build_schema() -> Schema:

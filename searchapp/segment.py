@@ -30,6 +30,7 @@ from __future__ import annotations
 import zlib
 from array import array
 from collections import defaultdict
+from hashlib import md5
 from itertools import count
 from operator import sub
 from pickle import dumps
@@ -40,6 +41,7 @@ import numpy as np
 from whoosh import formats
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
 from whoosh.fields import UnknownFieldError
+from whoosh.filedb.filetables import md5_hash
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
@@ -434,6 +436,11 @@ def _max_present(lengths: list[int | None]) -> int:
     return max(present) if present else 0
 
 
+def _md5_low32(key: bytes) -> int:
+    """``filetables.md5_hash`` without the hex round trip."""
+    return int.from_bytes(md5(key, usedforsecurity=False).digest()[-4:], "big")
+
+
 def _add_terms(tindex: Any, entries: list[tuple[bytes, bytes]]) -> None:
     """``OrderedHashWriter.add`` for every ``(key, value)`` (keys increasing), with one write."""
     if not entries:
@@ -441,7 +448,7 @@ def _add_terms(tindex: Any, entries: list[tuple[bytes, bytes]]) -> None:
     if entries[0][0] <= tindex.lastkey:
         raise ValueError(f"Keys must increase: {tindex.lastkey!r}..{entries[0][0]!r}")
     dbfile = tindex.dbfile
-    hashfn = tindex.hashfn
+    hashfn = _md5_low32 if tindex.hashfn is md5_hash else tindex.hashfn
     buckets = tindex.buckets
     index = tindex.index
     pos = dbfile.tell()
