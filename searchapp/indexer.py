@@ -3,10 +3,11 @@
 A reindex (1) takes the writer lock, (2) discovers the input files and hashes them, (3) compares
 with the live generation's manifest to find new, changed, removed and unchanged files, (4) parses
 and extracts names from the new and changed ones on all cores, each worker process writing its own
-Whoosh segment of the next generation (so analysis and posting writing use every core too, and no
-document is pickled back to the parent), (5) commits those segments beside the live ones, regroups
-the whole corpus into stories (``stories``) from the articles' sketches, and (6) publishes the
-generation with one atomic rename. Nothing changed: no new generation.
+Whoosh segments of the next generation with ``segment.ArraySegmentWriter`` (so analysis and posting
+writing use every core too, and no document is pickled back to the parent), (5) commits those
+segments beside the live ones, regroups the whole corpus into stories (``stories``) from the
+articles' sketches, and (6) publishes the generation with one atomic rename. Nothing changed: no
+new generation.
 """
 
 from __future__ import annotations
