@@ -106,19 +106,23 @@ def english_positions(text: str) -> dict[str, list[int]]:
     >>> english_positions("The army's advance: the Army advances")
     {'armi': [1, 3], 'advanc': [2, 4]}
     """
+    words = WORD_RE.findall(text)
+    try:
+        terms = list(map(_TERM_OF.__getitem__, words))  # every word seen before: no Python loop
+    except KeyError:
+        terms = [term_of(w) for w in words]
     out: dict[str, list[int]] = {}
-    pos = -1
-    index = 0
-    for m in WORD_RE.finditer(text):
-        term = term_of(m.group())
-        if term is not None:
-            pos = index if pos < 0 else pos + 1  # StopFilter(renumber=True): first kept keeps its place
-            lst = out.get(term)
-            if lst is None:
-                out[term] = [pos]
-            else:
-                lst.append(pos)
-        index += 1
+    # StopFilter(renumber=True): the first kept word keeps its place, the others follow it
+    first = next((i for i, t in enumerate(terms) if t is not None), None)
+    if first is None:
+        return out
+    get = out.get
+    for pos, term in enumerate([t for t in terms[first:] if t is not None], first):
+        found = get(term)
+        if found is None:
+            out[term] = [pos]
+        else:
+            found.append(pos)
     return out
 
 

@@ -3,10 +3,11 @@
 A reindex (1) takes the writer lock, (2) discovers the input files and hashes them, (3) compares
 with the live generation's manifest to find new, changed, removed and unchanged files, (4) parses
 and extracts names from the new and changed ones on all cores, each worker process writing its own
-Whoosh segment of the next generation (so analysis and posting writing use every core too, and no
-document is pickled back to the parent), (5) commits those segments beside the live ones, regroups
-the whole corpus into stories (``stories``) from the articles' sketches, and (6) publishes the
-generation with one atomic rename. Nothing changed: no new generation.
+Whoosh segments of the next generation with ``segment.ArraySegmentWriter`` (so analysis and posting
+writing use every core too, and no document is pickled back to the parent), (5) commits those
+segments beside the live ones, regroups the whole corpus into stories (``stories``) from the
+articles' sketches, and (6) publishes the generation with one atomic rename. Nothing changed: no
+new generation.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from searchapp.facets import FacetIndex
 from searchapp.ingest import Skipped, discover, read_file
 from searchapp.names import NameBook
 from searchapp.schema import SCHEMA_VERSION, build_schema
+from searchapp.segment import ArraySegmentWriter, locate
 from searchapp.store import (
     ENTITIES,
     FACETS,
@@ -53,7 +55,7 @@ from searchapp.stories import SKETCHES, STORIES, StoryStats, sketch, update_gene
 #: Below this much input a worker process costs more than it saves.
 POOL_MIN_BYTES = 2_000_000
 
-#: Posting buffer of each segment writer before it spills a sorted run to disk.
+#: Posting buffer of the parent's writer (it merges small old segments) before it spills to disk.
 WRITER_LIMITMB = 192
 
 
@@ -123,8 +125,8 @@ def _load_book(alias_files: Sequence[str], cache_dir: str | None, sketches: bool
     return _BOOK
 
 
-def index_file(path: str, writer: SegmentWriter, book: NameBook) -> FileResult:
-    """Read, parse, name-tag and add one file's articles to *writer*'s segment."""
+def index_file(path: str, writer: ArraySegmentWriter, book: NameBook) -> FileResult:
+    """Read, parse, name-tag and add one file's articles to *writer*'s segments."""
     key = str(Path(path).resolve())
     try:
         data = Path(path).read_bytes()
@@ -141,7 +143,7 @@ def index_file(path: str, writer: SegmentWriter, book: NameBook) -> FileResult:
             if ent["id"] not in seen:
                 seen.add(ent["id"])
                 out.entities.append((ent["id"], ent["name"], ent["type"]))
-        out.docnums.append(writer.docnum)
+        out.docnums.append(writer.next_docnum)
         out.ids.append(doc["id"])
         out.sources.append(doc["doc"]["source"])
         out.dates.append(doc.get("date", 0))
@@ -182,19 +184,16 @@ class _LengthTable:
 
 
 def _index_chunk(gen_dir: str, files: list[str], emit: Callable[[tuple], None]) -> None:
-    """Index *files* into one new, uncommitted segment of the generation at *gen_dir*; emit a
-    ``("file", FileResult)`` per file and finally ``("segment", segment or None)``."""
+    """Index *files* into new, uncommitted segments of the generation at *gen_dir* (one, unless there
+    are more postings than a writer holds); emit a ``("file", FileResult)`` per file and finally
+    ``("segment", [segments])``, whose documents the FileResults' docnums count across."""
     assert _BOOK is not None, "name book not loaded"
     ix = whoosh_index.open_dir(gen_dir)
-    writer = LeanSegmentWriter(ix, _lk=False, compound=False, limitmb=WRITER_LIMITMB)
+    writer = ArraySegmentWriter(ix, _lk=False, compound=False)
     try:
         for path in files:
             emit(("file", index_file(path, writer, _BOOK)))
-        if writer._added:
-            emit(("segment", writer._finalize_segment()))
-        else:
-            writer._close_segment()
-            emit(("segment", None))
+        emit(("segment", writer.finish_segments()))
     except BaseException:
         writer._close_segment()
         raise
@@ -339,7 +338,8 @@ def reindex(
                     ):
                         if doc_id in owner and owner[doc_id] != key:
                             skips.append((source, f"duplicate id {doc_id} (also in {owner[doc_id]})"))
-                            by_slot[slot].delete_document(docnum)
+                            segment, local = locate(by_slot[slot], docnum)
+                            segment.delete_document(local)
                             continue
                         owner[doc_id] = key
                         ids.append(doc_id)
@@ -360,7 +360,7 @@ def reindex(
                     final.append(writer._finalize_segment())
                 else:
                     writer._close_segment()
-                final.extend(seg for _slot, seg in sorted(segments, key=lambda t: t[0]) if seg is not None)
+                final.extend(seg for _slot, segs in sorted(segments, key=lambda t: t[0]) for seg in segs)
                 writer._commit_toc(final)
             finally:
                 if not writer.is_closed:
