@@ -12,6 +12,7 @@ new generation.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -202,6 +203,11 @@ def _index_chunk(gen_dir: str, files: list[str], emit: Callable[[tuple], None]) 
 
 
 def _worker_main(gen_dir: str, files: list[str], results: Any, slot: int) -> None:
+    # Indexing makes no reference cycles worth collecting, yet each full collection walked the whole
+    # gazetteer: 0.27 ms an article. Frozen, the inherited objects are skipped (and their pages stay
+    # shared with the parent); a larger young generation collects 100x less often (0.07 ms an article).
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
     try:
         _index_chunk(gen_dir, files, lambda m: results.put((slot, *m)))
     except BaseException as exc:  # report, so the parent fails with the reason instead of waiting
