@@ -17,6 +17,7 @@ import numpy as np
 from markupsafe import Markup
 
 from searchapp.errors import IndexDamaged, NotFound
+from searchapp.evaluate import Evaluator
 from searchapp.facets import FacetIndex
 from searchapp.ingest import Published
 from searchapp.names import NameBook
@@ -153,6 +154,15 @@ class GenerationSearcher:
             self.ix.close()
             raise IndexDamaged(gen.parent, f"{type(exc).__name__}: {exc}") from exc
         self.entity_labels: dict[str, list[str]] = read_json(gen / ENTITIES, {})
+        #: Match with numpy over whole posting lists (False: Whoosh's own matchers, the reference).
+        self.fast = True
+        self._evaluator: Evaluator | None = None
+
+    @property
+    def evaluator(self) -> Evaluator:
+        if self._evaluator is None:
+            self._evaluator = Evaluator(self.searcher, self.facets.live)
+        return self._evaluator
 
     def close(self) -> None:
         self.searcher.close()
@@ -170,12 +180,18 @@ class GenerationSearcher:
         started = time.perf_counter()
         compiled = Compiler(self.reader, self.book, exact=req.exact).compile(parse(req.q))
         fi = self.facets
+        scored: tuple[np.ndarray, np.ndarray] | None = None  # every match and its score, at once
         if compiled.query is None:
             base = fi.live.copy()
         else:
             base = np.zeros(fi.ndocs, dtype=bool)
-            ids = np.fromiter(compiled.query.matcher(self.searcher).all_ids(), dtype=np.int64)
-            base[ids] = True
+            if self.fast:
+                scored = self.evaluator.run(compiled.query)
+            if scored is not None:
+                base[scored[0]] = True
+            else:
+                ids = np.fromiter(compiled.query.matcher(self.searcher).all_ids(), dtype=np.int64)
+                base[ids] = True
             base &= fi.live
         masks = _Masks(base)
         for name in ("outlet", "agency", "entity"):
@@ -190,7 +206,7 @@ class GenerationSearcher:
         docs = np.flatnonzero(final)
         stories = self.stories.count(docs)
         total = stories if req.collapse else len(docs)
-        hits = self._rank(req, compiled, docs)
+        hits = self._rank(req, compiled, docs, scored)
         results = [self._result(docnum, score, compiled, req.collapse) for docnum, score in hits]
         facets, more = self._facets(req, masks)
         dates, granularity, undated = self._date_facet(req, masks)
@@ -213,7 +229,11 @@ class GenerationSearcher:
         )
 
     def _rank(
-        self, req: SearchRequest, compiled: Compiled, docs: np.ndarray
+        self,
+        req: SearchRequest,
+        compiled: Compiled,
+        docs: np.ndarray,
+        scored: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> list[tuple[int, float | None]]:
         start, stop = req.offset, req.offset + req.limit
         if start >= len(docs):
@@ -229,25 +249,42 @@ class GenerationSearcher:
             if req.collapse:
                 ranked = first_per_story(ranked, self.stories.keys)
             return [(int(d), None) for d in ranked[start:stop]]
+        if scored is not None:
+            return self._rank_scored(req, docs, scored, start, stop)
+        # Whoosh's top-N collector prunes its matcher tree by each clause's best score and can drop
+        # documents a sum of clauses puts on the page, so every match is scored and sorted here.
         allowed = None if len(docs) == int(self.facets.live.sum()) else set(docs.tolist())
+        found = self.searcher.search(compiled.query, limit=None, filter=allowed)
+        ranked = [(hit.docnum, round(float(hit.score), 4)) for hit in found]
         if req.collapse:
-            return self._rank_collapsed(compiled, allowed, start, stop)
-        found = self.searcher.search(compiled.query, limit=stop, filter=allowed)
-        return [(hit.docnum, round(float(hit.score), 4)) for hit in found[start:stop]]
+            firsts = first_per_story(np.array([d for d, _ in ranked], dtype=np.int64), self.stories.keys)
+            scores = dict(ranked)
+            return [(int(d), scores[int(d)]) for d in firsts[start:stop]]
+        return ranked[start:stop]
 
-    def _rank_collapsed(
-        self, compiled: Compiled, allowed: set[int] | None, start: int, stop: int
+    def _rank_scored(
+        self,
+        req: SearchRequest,
+        docs: np.ndarray,
+        scored: tuple[np.ndarray, np.ndarray],
+        start: int,
+        stop: int,
     ) -> list[tuple[int, float | None]]:
-        """Best first, one copy a story: score a growing window until it holds ``stop`` stories."""
-        window = max(2 * stop, 50)
-        while True:
-            found = self.searcher.search(compiled.query, limit=window, filter=allowed)
-            scored = list(found.items())
-            ranked = first_per_story(np.array([d for d, _ in scored], dtype=np.int64), self.stories.keys)
-            if len(ranked) >= stop or len(scored) < window:
-                scores = dict(scored)
-                return [(int(d), round(float(scores[int(d)]), 4)) for d in ranked[start:stop]]
-            window *= 4
+        """Best first, ties in index order (Whoosh's order), from the scores computed with the match
+        set, so the query is not matched a second time."""
+        scores = scored[1][np.searchsorted(scored[0], docs)]
+        if req.collapse:
+            ranked = docs[np.lexsort((docs, -scores))]
+            ranked = first_per_story(ranked, self.stories.keys)[start:stop]
+            chosen = scores[np.searchsorted(docs, ranked)]
+            return [(int(d), round(float(s), 4)) for d, s in zip(ranked, chosen, strict=True)]
+        if stop < len(docs):
+            # only the documents scoring at least the stop-th best can be on the page
+            kth = np.partition(scores, len(scores) - stop)[len(scores) - stop]
+            keep = np.flatnonzero(scores >= kth)
+            docs, scores = docs[keep], scores[keep]
+        order = np.lexsort((docs, -scores))[start:stop]
+        return [(int(d), round(float(s), 4)) for d, s in zip(docs[order], scores[order], strict=True)]
 
     def _result(self, docnum: int, score: float | None, compiled: Compiled, collapse: bool = False) -> Result:
         stored = self.searcher.stored_fields(docnum)["doc"]

@@ -1,0 +1,395 @@
+"""Compiled Whoosh queries evaluated with numpy over whole posting lists: doc numbers and scores.
+
+Whoosh matches and scores one document at a time in Python, and the search page needs every
+matched document (for facets) as well as the best few (for the page): done Whoosh's way that is
+two passes, each linear in the matches at several microseconds a document. Here a posting list
+is decoded block by block into arrays (one ``cumsum`` turns the per-block deltas into doc numbers)
+and the query tree becomes array intersections and unions, so the cost per matched document is a
+few numpy operations.
+
+The answer must be Whoosh's own, to the last bit of every score, so that the top of the page and
+its ties come out the same: per segment, each query node follows the matcher Whoosh would build
+(the same intersection tree ordered by estimated size, the same union tree or left-to-right
+accumulation, the same BM25F formula in the same order of operations on the same quantised field
+lengths). A query node it does not know makes :meth:`Evaluator.run` return ``None``, and the
+caller asks Whoosh.
+"""
+
+from __future__ import annotations
+
+import bisect
+import io
+import pickle
+import zlib
+from itertools import chain
+from typing import Any
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
+from whoosh.query.positional import Phrase
+from whoosh.scoring import BM25F
+from whoosh.util.numeric import byte_to_length
+
+#: ``byte_to_length`` as a lookup table: Whoosh keeps field lengths as one quantised byte.
+_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+#: Whoosh's ``Or`` switches from a binary tree of unions to one accumulating array (with another
+#: summation order) on small segments with more than two clauses; these are its thresholds.
+_OR_SMALL_SEGMENT = 5000
+_OR_TOO_MANY = 1024
+
+Result = tuple[np.ndarray, np.ndarray]  # (sorted local doc numbers, float64 scores)
+
+
+class Unsupported(Exception):
+    """A query node this evaluator does not mirror: the caller falls back to Whoosh."""
+
+
+def _empty() -> Result:
+    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+
+
+def _union(a: Result, b: Result) -> Result:
+    """Whoosh's UnionMatcher: a document in both scores ``a + b`` (in that order)."""
+    if len(a[0]) == 0:
+        return b
+    if len(b[0]) == 0:
+        return a
+    docs = np.union1d(a[0], b[0])
+    scores = np.zeros(len(docs), dtype=np.float64)
+    scores[np.searchsorted(docs, a[0])] += a[1]
+    scores[np.searchsorted(docs, b[0])] += b[1]
+    return docs, scores
+
+
+def _intersect(a: Result, b: Result) -> Result:
+    """Whoosh's IntersectionMatcher: ``a + b``."""
+    docs, ia, ib = np.intersect1d(a[0], b[0], assume_unique=True, return_indices=True)
+    return docs, a[1][ia] + b[1][ib]
+
+
+def _binary_tree(fn: Any, items: list[Any]) -> Any:
+    """The shape of ``whoosh.util.make_binary_tree``: first half, second half, recursively."""
+    if len(items) == 1:
+        return items[0]
+    half = len(items) // 2
+    return fn(_binary_tree(fn, items[:half]), _binary_tree(fn, items[half:]))
+
+
+def _weighted_tree(fn: Any, weighted: list[tuple[int, Any]]) -> Any:
+    """The shape of ``whoosh.util.make_weighted_tree``: pair off the two lightest, repeatedly.
+
+    Whoosh sorts ``(weight, matcher)`` pairs, and its matchers compare neither less nor greater
+    than each other, so equal weights keep their order and a merged pair goes after its equals.
+    """
+    items = sorted(weighted, key=lambda pair: pair[0])
+    while len(items) > 1:
+        (wa, a), (wb, b) = items[0], items[1]
+        del items[:2]
+        bisect.insort_right(items, (wa + wb, fn(a, b)), key=lambda pair: pair[0])
+    return items[0][1]
+
+
+class Segment:
+    """One segment of the generation: its reader, where its doc numbers start, and its live docs."""
+
+    def __init__(self, searcher: Any, offset: int, live: np.ndarray) -> None:
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.offset = offset
+        self.doccount = self.reader.doc_count_all()
+        self.live = live
+        self.all_live = bool(live.all())
+        self._lengths: dict[str, np.ndarray | None] = {}
+
+    def lengths(self, fieldname: str) -> np.ndarray | None:
+        """Each document's quantised length of ``fieldname`` (what BM25F reads), once per segment."""
+        if fieldname not in self._lengths:
+            self._lengths[fieldname] = self._read_lengths(fieldname)
+        return self._lengths[fieldname]
+
+    def _read_lengths(self, fieldname: str) -> np.ndarray | None:
+        perdoc = self.reader._perdoc
+        column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if column is None:
+            return None
+        count = min(column._count, self.doccount)
+        raw = np.frombuffer(column._dbfile.get(column._basepos, count), dtype=np.uint8)
+        out = np.zeros(self.doccount, dtype=np.uint8)
+        out[:count] = raw
+        return out
+
+    def postings(self, fieldname: str, tbytes: bytes, values: bool = False) -> tuple[Any, ...]:
+        """(doc numbers, weights, raw values or None) of one term, live documents only."""
+        terms = self.reader._terms
+        info = terms.term_info(fieldname, tbytes)
+        if info.is_inlined():
+            ids_t, weights_t, values_t = info.inlined_postings()
+            ids = np.array(ids_t, dtype=np.int64)
+            weights = np.array(weights_t, dtype=np.float64)
+            vals = list(values_t) if values else None
+        else:
+            offset, length = info.extent()
+            if isinstance(length, tuple):  # whoosh's W3TermInfo.from_bytes leaves it unpacked
+                length = length[0]
+            ids, weights, vals = _read_blocks(terms._postfile, offset, length, values)
+        if not self.all_live:
+            keep = self.live[ids]
+            ids, weights = ids[keep], weights[keep]
+            if vals is not None:
+                vals = [v for v, k in zip(vals, keep.tolist(), strict=True) if k]
+        return ids, weights, vals
+
+
+def _read_blocks(postfile: Any, offset: int, length: int, want_values: bool) -> tuple[Any, ...]:
+    """Decode every block of a W3 posting list (see ``W3PostingsWriter._write_block``)."""
+    buf = postfile.get(offset, length)
+    if buf[:4] != WHOOSH3_HEADER_MAGIC:
+        raise Unsupported("unexpected posting list header")
+    stream = io.BytesIO(buf)
+    pos = 4
+    deltas: list[tuple[int, ...]] = []
+    weights: list[Any] = []
+    counts: list[int] = []
+    maxids: list[int] = []
+    values: list[Any] = []
+    end = len(buf)
+    while pos < end:
+        blocklen = int.from_bytes(buf[pos : pos + 4], "big", signed=True)
+        last = blocklen < 0
+        blocklen = abs(blocklen)
+        stream.seek(pos + 4)
+        count, maxid, _maxweight, compression, _mn, _mx = pickle.load(stream)
+        data = buf[stream.tell() : pos + 4 + blocklen]
+        if compression:
+            data = zlib.decompress(data)
+        ids_d, w, v = pickle.loads(data)
+        deltas.append(ids_d)
+        weights.append(w)
+        counts.append(count)
+        maxids.append(maxid)
+        if want_values:
+            values.append(v)
+        pos += 4 + blocklen
+        if last:
+            break
+    flat = np.fromiter(chain.from_iterable(deltas), dtype=np.int64, count=sum(counts))
+    if len(counts) > 1:
+        # Each block's deltas start from 0: make its first one relative to the last block's max.
+        starts = np.cumsum(counts[:-1])
+        flat[starts] -= np.array(maxids[:-1], dtype=np.int64)
+    ids = np.cumsum(flat)
+    if all(w is None for w in weights):
+        wts = np.ones(len(ids), dtype=np.float64)
+    else:
+        parts = []
+        for w, n in zip(weights, counts, strict=True):
+            if w is None:
+                parts.append(np.ones(n, dtype=np.float64))
+            elif isinstance(w, float):
+                parts.append(np.full(n, w, dtype=np.float64))
+            else:
+                parts.append(np.array(w, dtype=np.float64))
+        wts = np.concatenate(parts)
+    vals = None
+    if want_values:
+        vals = []
+        for v, n in zip(values, counts, strict=True):
+            if v is None or isinstance(v, bytes):
+                raise Unsupported("fixed-size posting values")
+            vals.extend(v)
+            if len(v) != n:
+                raise Unsupported("posting values do not line up")
+    return ids, wts, vals
+
+
+class Evaluator:
+    """Evaluates queries against one open searcher (one generation); per-segment arrays are kept."""
+
+    def __init__(self, searcher: Any, live: np.ndarray) -> None:
+        self.top = searcher
+        self.schema = searcher.schema
+        self.segments = [
+            Segment(sub, offset, live[offset : offset + sub.reader().doc_count_all()])
+            for sub, offset in searcher.leaf_searchers()
+        ]
+        weighting = searcher.weighting
+        self.scored = type(weighting) is BM25F and not weighting._field_B and not weighting.use_final
+        self.B = getattr(weighting, "B", 0.75)
+        self.K1 = getattr(weighting, "K1", 1.2)
+
+    def run(self, q: wq.Query) -> Result | None:
+        """Every matching live document (global doc numbers, ascending) with Whoosh's score, or
+        ``None`` when the query holds a node this evaluator does not mirror."""
+        if not self.scored:
+            return None
+        try:
+            parts = []
+            for seg in self.segments:
+                docs, scores = self._node(q, seg)
+                parts.append((docs + seg.offset, scores))
+        except Unsupported:
+            return None
+        if len(parts) == 1:
+            return parts[0]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    # --- nodes ------------------------------------------------------------------------------------
+
+    def _node(self, q: wq.Query, seg: Segment) -> Result:
+        kind = type(q)
+        if kind is wq.Term:
+            out = self._term(q, seg)
+        elif kind is Phrase:
+            out = self._phrase(q, seg)
+        elif kind is wq.And:
+            out = self._and(q, seg)
+        elif kind is wq.Or:
+            out = self._or(q, seg)
+        elif kind is wq.AndNot:
+            return self._and_not(q, seg)
+        elif kind is wq.Every and q.fieldname in (None, "", "*"):
+            docs = np.flatnonzero(seg.live).astype(np.int64)
+            return docs, np.full(len(docs), float(q.boost), dtype=np.float64)
+        elif q is wq.NullQuery:
+            return _empty()
+        else:
+            raise Unsupported(kind.__name__)
+        return out
+
+    def _boosted(self, out: Result, boost: float) -> Result:
+        return out if boost == 1.0 else (out[0], out[1] * boost)
+
+    def _term_bytes(self, fieldname: str, text: Any) -> bytes | None:
+        if fieldname not in self.schema:
+            return None
+        try:
+            return self.schema[fieldname].to_bytes(text)
+        except ValueError:
+            return None
+
+    def _term(self, q: wq.Term, seg: Segment, values: bool = False) -> Any:
+        if q.minquality:
+            raise Unsupported("Term.minquality")
+        tbytes = self._term_bytes(q.fieldname, q.text)
+        if tbytes is None or (q.fieldname, tbytes) not in seg.reader:
+            return (*_empty(), []) if values else _empty()
+        ids, weights, vals = seg.postings(q.fieldname, tbytes, values)
+        scores = self._bm25(q.fieldname, tbytes, ids, weights, seg)
+        scores = scores if q.boost == 1.0 else scores * q.boost
+        return (ids, scores, vals) if values else (ids, scores)
+
+    def _bm25(self, fieldname: str, tbytes: bytes, ids: np.ndarray, tf: np.ndarray, seg: Segment) -> Any:
+        """``whoosh.scoring.bm25`` for every posting, operation for operation."""
+        if not self.schema[fieldname].scorable:
+            return tf  # WeightScorer: the weight is the score
+        idf = self.top.idf(fieldname, tbytes)
+        avgfl = self.top.avg_field_length(fieldname) or 1
+        lengths = seg.lengths(fieldname)
+        fl = np.ones(len(ids), dtype=np.float64) if lengths is None else _LENGTHS[lengths[ids]]
+        B, K1 = self.B, self.K1
+        return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+
+    def _and(self, q: wq.And, seg: Segment) -> Result:
+        subs = q.subqueries
+        if not subs:
+            return _empty()
+        if len(subs) == 1:
+            return self._node(subs[0], seg)
+        weighted = [(0 - s.estimate_size(seg.reader), self._node(s, seg)) for s in subs]
+        return self._boosted(_weighted_tree(_intersect, weighted), q.boost)
+
+    def _or(self, q: wq.Or, seg: Segment) -> Result:
+        subs = q.subqueries
+        if not subs:
+            return _empty()
+        if len(subs) == 1:
+            return self._node(subs[0], seg)
+        if q.scale or q.minmatch:
+            raise Unsupported("Or.scale/minmatch")
+        results = [self._node(s, seg) for s in subs]
+        # The scored search runs with needs_current=False: Whoosh's AUTO choice for that context.
+        if len(subs) < _OR_TOO_MANY and (len(subs) == 2 or seg.doccount > _OR_SMALL_SEGMENT):
+            return self._boosted(_binary_tree(_union, results), q.boost)
+        return self._array_union(results, q.boost)
+
+    @staticmethod
+    def _array_union(results: list[Result], boost: float) -> Result:
+        """Whoosh's ArrayUnionMatcher: ``a[doc] += score * boost`` over the clauses in order, and
+        only documents whose total is above zero match."""
+        nonempty = [r for r in results if len(r[0])]
+        if not nonempty:
+            return _empty()
+        docs = np.unique(np.concatenate([r[0] for r in nonempty]))
+        scores = np.zeros(len(docs), dtype=np.float64)
+        for ids, s in nonempty:
+            scores[np.searchsorted(docs, ids)] += s * boost
+        keep = scores > 0
+        return docs[keep], scores[keep]
+
+    def _and_not(self, q: wq.AndNot, seg: Segment) -> Result:
+        docs, scores = self._node(q.a, seg)
+        neg, _ = self._node(q.b, seg)
+        if len(neg) and len(docs):
+            keep = ~np.isin(docs, neg, assume_unique=True)
+            docs, scores = docs[keep], scores[keep]
+        return docs, scores
+
+    def _phrase(self, q: Phrase, seg: Segment) -> Result:
+        if q.slop != 1 or q.char_ranges:
+            raise Unsupported("Phrase slop")
+        fieldname = q.fieldname
+        if fieldname not in self.schema:
+            return _empty()
+        field = self.schema[fieldname]
+        if not field.format or not field.format.supports("positions"):
+            raise Unsupported("Phrase on a field without positions")
+        words = []
+        for word in q.words:
+            tbytes = self._term_bytes(fieldname, word)
+            if tbytes is None or (fieldname, tbytes) not in seg.reader:
+                return _empty()
+            words.append(tbytes)
+        terms = [self._term(wq.Term(fieldname, w), seg, values=True) for w in words]
+        docs, scores = _binary_tree(_intersect, [(t[0], t[1]) for t in terms])
+        if len(docs) == 0:
+            return _empty()
+        keep = _phrase_docs(docs, terms)
+        out = docs[keep], scores[keep]
+        return self._boosted(out, q.boost)
+
+
+def _positions(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of each posting (``formats.Positions``: a count, then pickled deltas), flattened,
+    with how many each posting has."""
+    lists = [pickle.loads(v[4:] if v.endswith(b".") else v[4:] + b".") for v in values]
+    lengths = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
+    flat = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(lengths.sum()))
+    running = np.cumsum(flat)
+    # restart the running sum at each posting: subtract what the earlier postings added up to
+    before = np.concatenate(([0], running))[np.cumsum(lengths) - lengths]
+    return running - np.repeat(before, lengths), lengths
+
+
+def _phrase_docs(docs: np.ndarray, terms: list[Any]) -> np.ndarray:
+    """Which of ``docs`` (all holding every word) have word i at position p + i for some p."""
+    keys = None
+    stride = 0
+    per_word = []
+    for ids, _scores, vals in terms:
+        idx = np.searchsorted(ids, docs)
+        pos, lengths = _positions([vals[i] for i in idx.tolist()])
+        per_word.append((pos, lengths))
+        if len(pos):
+            stride = max(stride, int(pos.max()) + 2 * len(terms) + 1)
+    for i, (pos, lengths) in enumerate(per_word):
+        owner = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+        k = np.unique(owner * stride + (pos - i + len(terms)))
+        keys = k if keys is None else np.intersect1d(keys, k, assume_unique=True)
+        if len(keys) == 0:
+            break
+    keep = np.zeros(len(docs), dtype=bool)
+    if keys is not None and len(keys):
+        keep[keys // stride] = True
+    return keep
