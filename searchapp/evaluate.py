@@ -9,7 +9,7 @@ few numpy operations.
 
 The answer must be Whoosh's own, to the last bit of every score, so that the top of the page and
 its ties come out the same: per segment, each query node follows the matcher Whoosh would build
-(the same intersection tree ordered by estimated size, the same union tree or left-to-right
+(the same intersection and union trees ordered by estimated size, or the same left-to-right
 accumulation, the same BM25F formula in the same order of operations on the same quantised field
 lengths). A query node it does not know makes :meth:`Evaluator.run` return ``None``, and the
 caller asks Whoosh.
@@ -308,11 +308,12 @@ class Evaluator:
             return self._node(subs[0], seg)
         if q.scale or q.minmatch:
             raise Unsupported("Or.scale/minmatch")
-        results = [self._node(s, seg) for s in subs]
         # The scored search runs with needs_current=False: Whoosh's AUTO choice for that context.
         if len(subs) < _OR_TOO_MANY and (len(subs) == 2 or seg.doccount > _OR_SMALL_SEGMENT):
-            return self._boosted(_binary_tree(_union, results), q.boost)
-        return self._array_union(results, q.boost)
+            # DefaultOr: a tree of unions weighted by each clause's estimated size
+            weighted = [(s.estimate_size(seg.reader), self._node(s, seg)) for s in subs]
+            return self._boosted(_weighted_tree(_union, weighted), q.boost)
+        return self._array_union([self._node(s, seg) for s in subs], q.boost)
 
     @staticmethod
     def _array_union(results: list[Result], boost: float) -> Result:

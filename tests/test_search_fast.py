@@ -137,3 +137,63 @@ def test_scores_and_order_of_every_match(searcher: GenerationSearcher, q: str) -
     assert scores.tolist() == [s for _, s in expected]
     order = np.lexsort((docs, -scores))
     assert docs[order].tolist() == [hit.docnum for hit in found]
+
+
+@pytest.fixture(scope="module")
+def big_segment() -> Any:
+    """One segment of more than 5,000 documents: Whoosh then builds its ``Or`` as a weighted tree
+    of unions rather than an accumulating array, with another summation order to match."""
+    import random
+
+    from whoosh.filedb.filestore import RamStorage
+
+    from searchapp.schema import build_schema
+
+    rng = random.Random(3)
+    words = "army forces town advance clashes monitor desert road province rebels".split()
+    ix = RamStorage().create_index(build_schema())
+    with ix.writer() as w:
+        for n in range(5200):
+            body = " ".join(rng.choice(words) for _ in range(rng.randint(3, 40)))
+            title = " ".join(rng.choice(words) for _ in range(rng.randint(1, 6)))
+            w.add_document(id=str(n), title=title, body=body, entity=rng.choice(["place:1", "place:2", ""]))
+    with ix.searcher() as s:
+        yield s
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "army",
+        "army OR desert OR rebels",
+        "army OR town OR province OR road OR monitor",
+        "army desert rebels",
+        '"army forces"',
+        '"army forces town"',
+        "(army OR desert) -rebels",
+    ],
+)
+def test_big_segment_scores(big_segment: Any, q: str) -> None:
+    from whoosh import query as wq
+
+    from searchapp.evaluate import Evaluator
+
+    def term(w: str) -> wq.Query:
+        return wq.Or([wq.Term("title", w), wq.Term("body", w), wq.Term("entity", "place:1")])
+
+    if q.startswith('"'):
+        words = q.strip('"').split()
+        query: wq.Query = wq.Or([wq.Phrase("title", words), wq.Phrase("body", words)])
+    elif " -" in q:
+        query = wq.AndNot(wq.Or([term("army"), term("desert")]), term("rebels"))
+    elif " OR " in q:
+        query = wq.Or([term(w) for w in q.split(" OR ")])
+    else:
+        query = wq.And([term(w) for w in q.split()])
+    live = np.ones(big_segment.doc_count_all(), dtype=bool)
+    fast = Evaluator(big_segment, live).run(query)
+    assert fast is not None
+    found = big_segment.search(query, limit=None)
+    expected = sorted((hit.docnum, hit.score) for hit in found)
+    assert fast[0].tolist() == [d for d, _ in expected]
+    assert fast[1].tolist() == [s for _, s in expected]
