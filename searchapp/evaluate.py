@@ -120,8 +120,11 @@ class Segment:
         out[:count] = raw
         return out
 
-    def postings(self, fieldname: str, tbytes: bytes, values: bool = False) -> tuple[Any, ...]:
-        """(doc numbers, weights, raw values or None) of one term, live documents only."""
+    def postings(
+        self, fieldname: str, tbytes: bytes, values: bool = False, restrict: np.ndarray | None = None
+    ) -> tuple[Any, ...]:
+        """(doc numbers, weights, raw values or None) of one term, live documents only; with
+        ``restrict`` (sorted doc numbers), only those, and blocks holding none are not decoded."""
         terms = self.reader._terms
         info = terms.term_info(fieldname, tbytes)
         if info.is_inlined():
@@ -133,17 +136,49 @@ class Segment:
             offset, length = info.extent()
             if isinstance(length, tuple):  # whoosh's W3TermInfo.from_bytes leaves it unpacked
                 length = length[0]
-            ids, weights, vals = _read_blocks(terms._postfile, offset, length, values)
+            ids, weights, vals = _read_blocks(terms._postfile, offset, length, values, restrict)
+        keep = None
+        if restrict is not None:
+            keep = np.isin(ids, restrict, assume_unique=True)
         if not self.all_live:
-            keep = self.live[ids]
+            keep = self.live[ids] if keep is None else keep & self.live[ids]
+        if keep is not None:
             ids, weights = ids[keep], weights[keep]
             if vals is not None:
                 vals = [v for v, k in zip(vals, keep.tolist(), strict=True) if k]
         return ids, weights, vals
 
 
-def _read_blocks(postfile: Any, offset: int, length: int, want_values: bool) -> tuple[Any, ...]:
-    """Decode every block of a W3 posting list (see ``W3PostingsWriter._write_block``)."""
+#: Where a block's pickled posting values start when they are byte strings: pickle protocol 2
+#: writes each through ``_codecs.encode``, a call per posting that is most of a block's decoding.
+_VALUES_START = b"(c_codecs\nencode\n"
+
+
+def _load_block(data: bytes, count: int, want_values: bool) -> tuple[Any, Any, Any]:
+    """A block's (id deltas, weights, values); without ``want_values``, the pickle is cut before
+    the values and closed as a pair, which is checked against the block's posting count."""
+    if not want_values:
+        cut = data.find(_VALUES_START)
+        if cut > 0:
+            try:
+                ids_d, w = pickle.loads(data[:cut] + b"\x86.")  # TUPLE2, STOP
+            except (pickle.UnpicklingError, ValueError, TypeError, EOFError, IndexError):
+                pass
+            else:
+                if (
+                    isinstance(ids_d, tuple)
+                    and len(ids_d) == count
+                    and (w is None or isinstance(w, float) or (isinstance(w, tuple) and len(w) == count))
+                ):
+                    return ids_d, w, None
+    return pickle.loads(data)
+
+
+def _read_blocks(
+    postfile: Any, offset: int, length: int, want_values: bool, restrict: np.ndarray | None = None
+) -> tuple[Any, ...]:
+    """Decode the blocks of a W3 posting list (see ``W3PostingsWriter._write_block``); with
+    ``restrict``, only the blocks whose doc number range holds one of those documents."""
     buf = postfile.get(offset, length)
     if buf[:4] != WHOOSH3_HEADER_MAGIC:
         raise Unsupported("unexpected posting list header")
@@ -152,33 +187,43 @@ def _read_blocks(postfile: Any, offset: int, length: int, want_values: bool) -> 
     deltas: list[tuple[int, ...]] = []
     weights: list[Any] = []
     counts: list[int] = []
-    maxids: list[int] = []
     values: list[Any] = []
     end = len(buf)
+    low = 0  # the smallest doc number the next block can hold
+    bases: list[int] = []  # per decoded block: the max id of the block decoded before it
+    base = 0
     while pos < end:
         blocklen = int.from_bytes(buf[pos : pos + 4], "big", signed=True)
         last = blocklen < 0
         blocklen = abs(blocklen)
         stream.seek(pos + 4)
         count, maxid, _maxweight, compression, _mn, _mx = pickle.load(stream)
-        data = buf[stream.tell() : pos + 4 + blocklen]
-        if compression:
-            data = zlib.decompress(data)
-        ids_d, w, v = pickle.loads(data)
-        deltas.append(ids_d)
-        weights.append(w)
-        counts.append(count)
-        maxids.append(maxid)
-        if want_values:
-            values.append(v)
+        wanted = True
+        if restrict is not None:
+            i = int(np.searchsorted(restrict, low))
+            wanted = i < len(restrict) and int(restrict[i]) <= maxid
+        if wanted:
+            data = buf[stream.tell() : pos + 4 + blocklen]
+            if compression:
+                data = zlib.decompress(data)
+            ids_d, w, v = _load_block(data, count, want_values)
+            deltas.append(ids_d)
+            weights.append(w)
+            counts.append(count)
+            bases.append(base)
+            base = maxid
+            if want_values:
+                values.append(v)
+        low = maxid + 1
         pos += 4 + blocklen
         if last:
             break
+    maxids = bases  # what each decoded block's first (absolute) id is made relative to
     flat = np.fromiter(chain.from_iterable(deltas), dtype=np.int64, count=sum(counts))
     if len(counts) > 1:
-        # Each block's deltas start from 0: make its first one relative to the last block's max.
+        # Each block's deltas start from 0: make its first one relative to the last decoded max.
         starts = np.cumsum(counts[:-1])
-        flat[starts] -= np.array(maxids[:-1], dtype=np.int64)
+        flat[starts] -= np.array(maxids[1:], dtype=np.int64)
     ids = np.cumsum(flat)
     if all(w is None for w in weights):
         wts = np.ones(len(ids), dtype=np.float64)
@@ -236,27 +281,30 @@ class Evaluator:
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
     # --- nodes ------------------------------------------------------------------------------------
+    #
+    # ``restrict``: sorted doc numbers the caller will intersect the answer with (the candidates of
+    # an And or a phrase so far). A node may leave out documents outside it, never change a score.
 
-    def _node(self, q: wq.Query, seg: Segment) -> Result:
+    def _node(self, q: wq.Query, seg: Segment, restrict: np.ndarray | None = None) -> Result:
         kind = type(q)
         if kind is wq.Term:
-            out = self._term(q, seg)
-        elif kind is Phrase:
-            out = self._phrase(q, seg)
-        elif kind is wq.And:
-            out = self._and(q, seg)
-        elif kind is wq.Or:
-            out = self._or(q, seg)
-        elif kind is wq.AndNot:
-            return self._and_not(q, seg)
-        elif kind is wq.Every and q.fieldname in (None, "", "*"):
+            return self._term(q, seg, restrict=restrict)[:2]
+        if kind is Phrase:
+            return self._phrase(q, seg, restrict)
+        if kind is wq.And:
+            return self._and(q, seg, restrict)
+        if kind is wq.Or:
+            return self._or(q, seg, restrict)
+        if kind is wq.AndNot:
+            return self._and_not(q, seg, restrict)
+        if kind is wq.Every and q.fieldname in (None, "", "*"):
             docs = np.flatnonzero(seg.live).astype(np.int64)
+            if restrict is not None:
+                docs = np.intersect1d(docs, restrict, assume_unique=True)
             return docs, np.full(len(docs), float(q.boost), dtype=np.float64)
-        elif q is wq.NullQuery:
+        if q is wq.NullQuery:
             return _empty()
-        else:
-            raise Unsupported(kind.__name__)
-        return out
+        raise Unsupported(kind.__name__)
 
     def _boosted(self, out: Result, boost: float) -> Result:
         return out if boost == 1.0 else (out[0], out[1] * boost)
@@ -269,16 +317,18 @@ class Evaluator:
         except ValueError:
             return None
 
-    def _term(self, q: wq.Term, seg: Segment, values: bool = False) -> Any:
+    def _term(
+        self, q: wq.Term, seg: Segment, values: bool = False, restrict: np.ndarray | None = None
+    ) -> tuple[Any, ...]:
         if q.minquality:
             raise Unsupported("Term.minquality")
         tbytes = self._term_bytes(q.fieldname, q.text)
         if tbytes is None or (q.fieldname, tbytes) not in seg.reader:
-            return (*_empty(), []) if values else _empty()
-        ids, weights, vals = seg.postings(q.fieldname, tbytes, values)
+            return (*_empty(), [])
+        ids, weights, vals = seg.postings(q.fieldname, tbytes, values, restrict)
         scores = self._bm25(q.fieldname, tbytes, ids, weights, seg)
         scores = scores if q.boost == 1.0 else scores * q.boost
-        return (ids, scores, vals) if values else (ids, scores)
+        return ids, scores, vals
 
     def _bm25(self, fieldname: str, tbytes: bytes, ids: np.ndarray, tf: np.ndarray, seg: Segment) -> Any:
         """``whoosh.scoring.bm25`` for every posting, operation for operation."""
@@ -291,29 +341,37 @@ class Evaluator:
         B, K1 = self.B, self.K1
         return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
 
-    def _and(self, q: wq.And, seg: Segment) -> Result:
+    def _and(self, q: wq.And, seg: Segment, restrict: np.ndarray | None) -> Result:
         subs = q.subqueries
         if not subs:
             return _empty()
         if len(subs) == 1:
-            return self._node(subs[0], seg)
-        weighted = [(0 - s.estimate_size(seg.reader), self._node(s, seg)) for s in subs]
+            return self._node(subs[0], seg, restrict)
+        sizes = [s.estimate_size(seg.reader) for s in subs]
+        # Smallest clause first, each next one only read where all before it matched; the scores
+        # are then added up in Whoosh's tree, over the documents every clause holds.
+        results: list[Result | None] = [None] * len(subs)
+        for i in sorted(range(len(subs)), key=lambda i: sizes[i]):
+            out = self._node(subs[i], seg, restrict)
+            results[i] = out
+            restrict = out[0] if restrict is None else np.intersect1d(restrict, out[0], assume_unique=True)
+        weighted = [(0 - size, r) for size, r in zip(sizes, results, strict=True)]
         return self._boosted(_weighted_tree(_intersect, weighted), q.boost)
 
-    def _or(self, q: wq.Or, seg: Segment) -> Result:
+    def _or(self, q: wq.Or, seg: Segment, restrict: np.ndarray | None) -> Result:
         subs = q.subqueries
         if not subs:
             return _empty()
         if len(subs) == 1:
-            return self._node(subs[0], seg)
+            return self._node(subs[0], seg, restrict)
         if q.scale or q.minmatch:
             raise Unsupported("Or.scale/minmatch")
         # The scored search runs with needs_current=False: Whoosh's AUTO choice for that context.
         if len(subs) < _OR_TOO_MANY and (len(subs) == 2 or seg.doccount > _OR_SMALL_SEGMENT):
             # DefaultOr: a tree of unions weighted by each clause's estimated size
-            weighted = [(s.estimate_size(seg.reader), self._node(s, seg)) for s in subs]
+            weighted = [(s.estimate_size(seg.reader), self._node(s, seg, restrict)) for s in subs]
             return self._boosted(_weighted_tree(_union, weighted), q.boost)
-        return self._array_union([self._node(s, seg) for s in subs], q.boost)
+        return self._array_union([self._node(s, seg, restrict) for s in subs], q.boost)
 
     @staticmethod
     def _array_union(results: list[Result], boost: float) -> Result:
@@ -329,15 +387,17 @@ class Evaluator:
         keep = scores > 0
         return docs[keep], scores[keep]
 
-    def _and_not(self, q: wq.AndNot, seg: Segment) -> Result:
-        docs, scores = self._node(q.a, seg)
-        neg, _ = self._node(q.b, seg)
-        if len(neg) and len(docs):
+    def _and_not(self, q: wq.AndNot, seg: Segment, restrict: np.ndarray | None) -> Result:
+        docs, scores = self._node(q.a, seg, restrict)
+        if len(docs) == 0:
+            return docs, scores
+        neg, _ = self._node(q.b, seg, docs)
+        if len(neg):
             keep = ~np.isin(docs, neg, assume_unique=True)
             docs, scores = docs[keep], scores[keep]
         return docs, scores
 
-    def _phrase(self, q: Phrase, seg: Segment) -> Result:
+    def _phrase(self, q: Phrase, seg: Segment, restrict: np.ndarray | None) -> Result:
         if q.slop != 1 or q.char_ranges:
             raise Unsupported("Phrase slop")
         fieldname = q.fieldname
@@ -352,13 +412,22 @@ class Evaluator:
             if tbytes is None or (fieldname, tbytes) not in seg.reader:
                 return _empty()
             words.append(tbytes)
-        terms = [self._term(wq.Term(fieldname, w), seg, values=True) for w in words]
+        # Rarest word first; the others are read only in the blocks of the documents left. Then
+        # the positions, only in the blocks of the documents holding every word.
+        terms: list[Any] = [None] * len(words)
+        order = sorted(range(len(words)), key=lambda i: seg.reader.doc_frequency(fieldname, words[i]))
+        for i in order:
+            terms[i] = self._term(wq.Term(fieldname, words[i]), seg, restrict=restrict)
+            found = terms[i][0]
+            restrict = found if restrict is None else np.intersect1d(restrict, found, assume_unique=True)
+            if len(restrict) == 0:
+                return _empty()
         docs, scores = _binary_tree(_intersect, [(t[0], t[1]) for t in terms])
         if len(docs) == 0:
             return _empty()
-        keep = _phrase_docs(docs, terms)
-        out = docs[keep], scores[keep]
-        return self._boosted(out, q.boost)
+        positions = [seg.postings(fieldname, w, values=True, restrict=docs) for w in words]
+        keep = _phrase_docs(docs, positions)
+        return self._boosted((docs[keep], scores[keep]), q.boost)
 
 
 def _positions(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
@@ -378,7 +447,7 @@ def _phrase_docs(docs: np.ndarray, terms: list[Any]) -> np.ndarray:
     keys = None
     stride = 0
     per_word = []
-    for ids, _scores, vals in terms:
+    for ids, _weights, vals in terms:
         idx = np.searchsorted(ids, docs)
         pos, lengths = _positions([vals[i] for i in idx.tolist()])
         per_word.append((pos, lengths))
