@@ -157,6 +157,7 @@ class GenerationSearcher:
         #: Match with numpy over whole posting lists (False: Whoosh's own matchers, the reference).
         self.fast = True
         self._evaluator: Evaluator | None = None
+        self._orders: dict[str, tuple[np.ndarray, np.ndarray, list[str]]] = {}
 
     @property
     def evaluator(self) -> Evaluator:
@@ -356,22 +357,13 @@ class GenerationSearcher:
             selected = set(getattr(req, name))
             top = FACET_MORE if name in req.more else FACET_TOP
             entries: list[dict[str, Any]] = []
-            groups: dict[str, list[tuple[int, str]]] = {}
-            for i in np.flatnonzero(counts):
-                value = table.values[i]
-                kind = self._entity_type(value) if name == "entity" else ""
-                if name == "entity" and kind not in ENTITY_TYPES:
-                    continue
-                groups.setdefault(kind, []).append((-int(counts[i]), value))
-            for v in selected:  # a selected value stays visible, even at zero
-                kind = self._entity_type(v) if name == "entity" else ""
-                if all(v != value for _, value in groups.get(kind, [])):
-                    groups.setdefault(kind, []).append((0, v))
+            groups = self._facet_groups(name, counts, selected)
             truncated = False
             for kind in sorted(groups, key=lambda k: list(ENTITY_TYPES).index(k) if k in ENTITY_TYPES else 0):
-                ranked = sorted(groups[kind])
-                shown = [x for x in ranked[:top]] + [x for x in ranked[top:] if x[1] in selected]
-                truncated = truncated or len(ranked) > top
+                ranked, extra, size = groups[kind]
+                # best first, then any selected value below the cut: as sorted((-count, value))
+                shown = ranked[:top] + [x for x in ranked[top:] if x[1] in selected] + extra
+                truncated = truncated or size > top
                 for neg, value in shown:
                     entry = {
                         "value": value,
@@ -391,6 +383,60 @@ class GenerationSearcher:
             else:
                 more[name] = None
         return out, more
+
+    def _facet_groups(
+        self, name: str, counts: np.ndarray, selected: set[str], limit: int = FACET_MORE
+    ) -> dict[str, tuple[list[tuple[int, str]], list[tuple[int, str]], int]]:
+        """Per kind (entity type; one kind "" for the other facets), in order of first appearance:
+        its values with a count, best first and ties by value, only as many as a page can show
+        (every selected one kept); the selected values it lacks, at zero; and how many it has.
+
+        Sorting only the values that can be shown, with numpy, keeps a common word's thousands of
+        matched entities out of a Python loop."""
+        table = self.facets.tables[name]
+        rank, kinds, kind_names = self._facet_order(name)
+        nonzero = np.flatnonzero(counts)
+        if name == "entity":
+            nonzero = nonzero[kinds[nonzero] >= 0]  # only the types the page shows
+        found: dict[str, tuple[list[tuple[int, str]], list[tuple[int, str]], int]] = {}
+        present = np.unique(kinds[nonzero], return_index=True)
+        for code in present[0][np.argsort(present[1], kind="stable")].tolist():
+            idx = nonzero[kinds[nonzero] == code]
+            order = np.lexsort((rank[idx], -counts[idx]))
+            keep = order[:limit].tolist()
+            if len(order) > limit and selected:
+                wanted = {table.positions[v] for v in selected if v in table.positions}
+                keep += [j for j in order[limit:].tolist() if int(idx[j]) in wanted]
+            ranked = [(-int(counts[idx[j]]), table.values[idx[j]]) for j in keep]
+            found[kind_names[code]] = (ranked, [], len(idx))
+        zeros: dict[str, list[str]] = {}
+        for v in selected:  # a selected value stays visible, even at zero
+            kind = self._entity_type(v) if name == "entity" else ""
+            if kind not in found or all(v != value for _, value in found[kind][0]):
+                zeros.setdefault(kind, []).append(v)
+                found.setdefault(kind, ([], [], 0))
+        for kind, values in zeros.items():
+            ranked, _, size = found[kind]
+            found[kind] = (ranked, [(0, v) for v in sorted(values)], size + len(values))
+        return found
+
+    def _facet_order(self, name: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Per facet value, once per generation: its place in string order (the tie-break), and
+        its kind's code (-1: an entity type the page does not show)."""
+        cached = self._orders.get(name)
+        if cached is None:
+            values = self.facets.tables[name].values
+            rank = np.empty(len(values), dtype=np.int64)
+            rank[sorted(range(len(values)), key=values.__getitem__)] = np.arange(len(values))
+            if name == "entity":
+                kind_names = list(ENTITY_TYPES)
+                codes = {k: i for i, k in enumerate(kind_names)}
+                kinds = np.array([codes.get(self._entity_type(v), -1) for v in values], dtype=np.int64)
+            else:
+                kind_names = [""]
+                kinds = np.zeros(len(values), dtype=np.int64)
+            cached = self._orders[name] = (rank, kinds, kind_names)
+        return cached
 
     def _entity_type(self, value: str) -> str:
         return value.split(":", 1)[0]

@@ -197,3 +197,53 @@ def test_big_segment_scores(big_segment: Any, q: str) -> None:
     expected = sorted((hit.docnum, hit.score) for hit in found)
     assert fast[0].tolist() == [d for d, _ in expected]
     assert fast[1].tolist() == [s for _, s in expected]
+
+
+def plain_facet_entries(
+    searcher: GenerationSearcher, name: str, counts: np.ndarray, selected: set[str], top: int
+) -> tuple[list[tuple[str, list[tuple[int, str]]]], bool]:
+    """The facet list built the plain way: every counted value into Python, sorted per kind."""
+    from searchapp.schema import ENTITY_TYPES
+
+    table = searcher.facets.tables[name]
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for i in np.flatnonzero(counts):
+        value = table.values[i]
+        kind = value.split(":", 1)[0] if name == "entity" else ""
+        if name == "entity" and kind not in ENTITY_TYPES:
+            continue
+        groups.setdefault(kind, []).append((-int(counts[i]), value))
+    for v in selected:
+        kind = v.split(":", 1)[0] if name == "entity" else ""
+        if all(v != value for _, value in groups.get(kind, [])):
+            groups.setdefault(kind, []).append((0, v))
+    out = []
+    truncated = False
+    for kind in sorted(groups, key=lambda k: list(ENTITY_TYPES).index(k) if k in ENTITY_TYPES else 0):
+        ranked = sorted(groups[kind])
+        out.append((kind, ranked[:top] + [x for x in ranked[top:] if x[1] in selected]))
+        truncated = truncated or len(ranked) > top
+    return out, truncated
+
+
+@pytest.mark.parametrize("top", [1, 3, 10, 100])
+def test_facet_lists_match_the_plain_way(searcher: GenerationSearcher, top: int) -> None:
+    from searchapp.search import ENTITY_TYPES
+
+    rng = np.random.default_rng(top)
+    for name in ("outlet", "agency", "entity"):
+        table = searcher.facets.tables[name]
+        n = len(table.values)
+        for trial in range(12):
+            counts = rng.integers(0, 4, size=n) * (rng.random(n) < 0.6)
+            picks = (
+                [table.values[i] for i in rng.choice(n, size=min(n, trial % 4), replace=False)] if n else []
+            )
+            selected = set(picks) | ({"other:nothing", "place:unknown-here"} if trial % 3 == 0 else set())
+            groups = searcher._facet_groups(name, counts, selected, limit=top + trial % 3)
+            fast, truncated = [], False
+            for kind in sorted(groups, key=lambda k: list(ENTITY_TYPES).index(k) if k in ENTITY_TYPES else 0):
+                ranked, extra, size = groups[kind]
+                fast.append((kind, ranked[:top] + [x for x in ranked[top:] if x[1] in selected] + extra))
+                truncated = truncated or size > top
+            assert (fast, truncated) == plain_facet_entries(searcher, name, counts, selected, top)
