@@ -29,9 +29,12 @@ def hit_spans(text: str, terms: set[str], surfaces: Iterable[str]) -> list[tuple
     """
     spans: list[tuple[int, int]] = []
     if terms:
-        for m in WORD_RE.finditer(text):
-            if term_of(m.group()) in terms:
-                spans.append(m.span())
+        hits = _words_for(set(WORD_RE.findall(text)), terms)
+        if hits:
+            spans.extend(
+                m.span()
+                for m in _words_pattern(tuple(sorted(hits, key=lambda w: (-len(w), w)))).finditer(text)
+            )
     chosen = {s for s in surfaces if s}
     # A spelling that can overlap itself ("x x" in "x x x") is scanned alone, as finditer skips
     # its overlapping repeats; the rest in one scan, longest first at each start: every match of
@@ -51,6 +54,59 @@ def hit_spans(text: str, terms: set[str], surfaces: Iterable[str]) -> list[tuple
         else:
             merged.append((start, end))
     return merged
+
+
+class _WordIndex:
+    """Words seen in snippets, by the term each analyses to: which words of a text hit the query
+    is then a set intersection, and only words never seen before are analysed one by one."""
+
+    LIMIT = 500_000
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+        self.by_term: dict[str, set[str]] = {}
+
+    def words_for(self, words: set[str], terms: set[str]) -> set[str]:
+        new = words - self.seen
+        if new:
+            if len(self.seen) + len(new) > self.LIMIT:
+                self.seen, self.by_term = set(), {}  # fresh objects: another thread may be reading
+                new = words
+            for w in new:
+                term = term_of(w)
+                if term is not None:
+                    self.by_term.setdefault(term, set()).add(w)
+            self.seen |= new
+        hits: set[str] = set()
+        for t in terms:
+            known = self.by_term.get(t)
+            if known:
+                hits |= words & known
+        return hits
+
+
+_WORDS = _WordIndex()
+
+
+def _words_for(words: set[str], terms: set[str]) -> set[str]:
+    """The words among ``words`` whose index term is in ``terms``.
+
+    >>> sorted(_words_for({"Advances", "advanced", "army", "the"}, {"advanc"}))
+    ['Advances', 'advanced']
+    """
+    return _WORDS.words_for(words, terms)
+
+
+@lru_cache(maxsize=1024)
+def _words_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Whole tokens (as ``WORD_RE`` cuts them) spelled as one of ``words``: no word character
+    (nor a word character and an apostrophe) before, none (nor an apostrophe and one) after.
+
+    >>> [m.span() for m in _words_pattern(("army",)).finditer("army's army armyx d'army army")]
+    [(7, 11), (25, 29)]
+    """
+    alternatives = "|".join(re.escape(w) for w in words)
+    return re.compile(r"(?<!\w)(?<!\w['’])(?:" + alternatives + r")(?!\w)(?!['’]\w)")
 
 
 def _self_overlapping(surface: str) -> bool:

@@ -55,3 +55,31 @@ def test_spans_and_window_match_the_plain_way(seed: int) -> None:
         space = text.rfind(" ", 0, start + 1) if start > 0 else -1
         expected = space + 1 if start > 0 and space >= 0 and start - space < 30 else start
         assert fast_start == expected
+
+
+TOKENS = (
+    "army Army's armies army’s d'army armyx x'army Advances advanced the Ḩamā hama o'clock l’armée armée "
+    "army' 'army _army army2 ARMY"
+).split()
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_term_spans_match_the_word_by_word_way(seed: int) -> None:
+    from searchapp.analysis import WORD_RE, analyze, term_of
+
+    rng = random.Random(seed)
+    seps = [" ", "  ", ", ", "'", "’", "-", ". ", "(", ")"]
+    text = "".join(rng.choice(TOKENS) + rng.choice(seps) for _ in range(rng.randint(1, 120)))
+    terms = set(analyze(" ".join(rng.sample(["army", "advances", "hama", "armée", "clock"], 2))))
+    plain = [m.span() for m in WORD_RE.finditer(text) if term_of(m.group()) in terms]
+    assert hit_spans(text, terms, []) == plain_surface_spans_merge(plain)
+
+
+def plain_surface_spans_merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
