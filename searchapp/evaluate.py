@@ -430,13 +430,78 @@ class Evaluator:
         return self._boosted((docs[keep], scores[keep]), q.boost)
 
 
+#: One posting's value in a ``formats.Positions`` field: a 4-byte big-endian count, then the
+#: position deltas pickled (protocol 2) as a list: this header, ``(``, ``K<byte>`` each (deltas
+#: under 256), ``e`` (one delta: ``K<byte>a``), and a final ``.`` that may be cut off.
+_LIST_HEADER = np.frombuffer(b"\x80\x02]q\x00", dtype=np.uint8)
+_K, _MARK, _APPENDS, _APPEND = ord("K"), ord("("), ord("e"), ord("a")
+
+
+def _segment_arange(counts: np.ndarray) -> np.ndarray:
+    """0..n-1 for each n in ``counts``, end to end.
+
+    >>> _segment_arange(np.array([2, 0, 3])).tolist()
+    [0, 1, 0, 1, 2]
+    """
+    total = int(counts.sum())
+    return np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
 def _positions(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of each posting (``formats.Positions``: a count, then pickled deltas), flattened,
-    with how many each posting has."""
-    lists = [pickle.loads(v[4:] if v.endswith(b".") else v[4:] + b".") for v in values]
-    lengths = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
-    flat = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(lengths.sum()))
-    running = np.cumsum(flat)
+    """Positions of each posting's value, flattened, with how many each posting has.
+
+    Most values hold only one-byte deltas: those are read with numpy straight from the joined
+    bytes (every byte the layout fixes is checked); any other is unpickled.
+
+    >>> from whoosh.formats import Positions
+    >>> f = Positions()
+    >>> pos, n = _positions([f.encode([3]), f.encode([0, 5, 300, 301]), f.encode([7, 9])[:-1]])
+    >>> pos.tolist(), n.tolist()
+    ([3, 0, 5, 300, 301, 7, 9], [1, 4, 2])
+    """
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    buf = np.frombuffer(b"".join(values), dtype=np.uint8)
+    lens = np.fromiter(map(len, values), dtype=np.int64, count=n)
+    starts = np.cumsum(lens) - lens
+    ok = lens >= 12
+    at = np.where(ok, starts, 0)
+    b = buf.astype(np.int64)
+
+    def byte(offset: np.ndarray) -> np.ndarray:
+        return b[np.minimum(offset, len(b) - 1)]
+
+    count = (byte(at) << 24) | (byte(at + 1) << 16) | (byte(at + 2) << 8) | byte(at + 3)
+    multi = (count > 1).astype(np.int64)
+    dot = (byte(at + lens - 1) == ord(".")).astype(np.int64)
+    ok &= (count > 0) & (lens == 4 + 5 + multi + 2 * count + 1 + dot)
+    for j, expected in enumerate(_LIST_HEADER.tolist()):
+        ok &= byte(at + 4 + j) == expected
+    ok &= (multi == 0) | (byte(at + 9) == _MARK)
+    ok &= byte(at + lens - 1 - dot) == np.where(multi == 1, _APPENDS, _APPEND)
+    lengths = np.where(ok, count, 0)
+    first = at + 9 + multi  # the first K
+    op = np.repeat(first, lengths) + 2 * _segment_arange(lengths)
+    bad_op = b[op] != _K
+    if bad_op.any():  # a K slot holding something else: unpickle those values instead
+        owner = np.repeat(np.arange(n), lengths)
+        ok[np.unique(owner[bad_op])] = False
+        lengths = np.where(ok, count, 0)
+        op = np.repeat(first, lengths) + 2 * _segment_arange(lengths)
+    deltas = b[op + 1]
+    slow = np.flatnonzero(~ok).tolist()
+    if slow:
+        lists = [
+            pickle.loads(values[i][4:] if values[i].endswith(b".") else values[i][4:] + b".") for i in slow
+        ]
+        lengths[slow] = [len(x) for x in lists]
+        flat = np.empty(int(lengths.sum()), dtype=np.int64)
+        fast_mask = np.repeat(ok, lengths)
+        flat[fast_mask] = deltas
+        flat[~fast_mask] = np.fromiter(chain.from_iterable(lists), dtype=np.int64)
+        deltas = flat
+    running = np.cumsum(deltas)
     # restart the running sum at each posting: subtract what the earlier postings added up to
     before = np.concatenate(([0], running))[np.cumsum(lengths) - lengths]
     return running - np.repeat(before, lengths), lengths
@@ -455,8 +520,16 @@ def _phrase_docs(docs: np.ndarray, terms: list[Any]) -> np.ndarray:
             stride = max(stride, int(pos.max()) + 2 * len(terms) + 1)
     for i, (pos, lengths) in enumerate(per_word):
         owner = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
-        k = np.unique(owner * stride + (pos - i + len(terms)))
-        keys = k if keys is None else np.intersect1d(keys, k, assume_unique=True)
+        k = owner * stride + (pos - i + len(terms))
+        if len(k) > 1 and not bool((k[1:] > k[:-1]).all()):  # positions rise within a posting
+            k = np.unique(k)
+        if keys is None:
+            keys = k
+        else:
+            where = np.searchsorted(k, keys)
+            found = where < len(k)
+            found[found] = k[where[found]] == keys[found]
+            keys = keys[found]
         if len(keys) == 0:
             break
     keep = np.zeros(len(docs), dtype=bool)

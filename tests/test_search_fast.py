@@ -247,3 +247,27 @@ def test_facet_lists_match_the_plain_way(searcher: GenerationSearcher, top: int)
                 fast.append((kind, ranked[:top] + [x for x in ranked[top:] if x[1] in selected] + extra))
                 truncated = truncated or size > top
             assert (fast, truncated) == plain_facet_entries(searcher, name, counts, selected, top)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_positions_read_as_whoosh_wrote_them(seed: int) -> None:
+    """The numpy reading of position values, on one-byte deltas and on everything else (long
+    gaps, lists past pickle's 1,000-item batches, a value with its final STOP cut off)."""
+    import random
+
+    from whoosh.formats import Positions
+
+    from searchapp.evaluate import _positions
+
+    fmt = Positions()
+    rng = random.Random(seed)
+    values, expected = [], []
+    for _ in range(rng.randint(1, 60)):
+        n = rng.choice([1, 1, 2, 3, 10, 200, 1001, 1002])
+        found = sorted(rng.sample(range(max(2 * n, rng.choice([50, 300, 5000, 100_000]))), n))
+        value = fmt.encode(found)
+        values.append(value[:-1] if rng.random() < 0.5 and value.endswith(b".") else value)
+        expected.append(found)
+    pos, lengths = _positions(values)
+    assert pos.tolist() == [p for found in expected for p in found]
+    assert lengths.tolist() == [len(found) for found in expected]
