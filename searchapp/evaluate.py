@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import io
+import os
 import pickle
 import zlib
 from itertools import chain
@@ -91,6 +92,15 @@ def _weighted_tree(fn: Any, weighted: list[tuple[int, Any]]) -> Any:
     return items[0][1]
 
 
+def _read_at(structfile: Any, offset: int, length: int) -> bytes:
+    """``length`` bytes at ``offset``: with ``pread`` on a plain file, so threads sharing the
+    searcher never move one another's file position between a seek and a read."""
+    raw = getattr(structfile, "file", None)
+    if type(raw) is io.BufferedReader:
+        return os.pread(raw.fileno(), length, offset)
+    return structfile.get(offset, length)
+
+
 class Segment:
     """One segment of the generation: its reader, where its doc numbers start, and its live docs."""
 
@@ -115,7 +125,7 @@ class Segment:
         if column is None:
             return None
         count = min(column._count, self.doccount)
-        raw = np.frombuffer(column._dbfile.get(column._basepos, count), dtype=np.uint8)
+        raw = np.frombuffer(_read_at(column._dbfile, column._basepos, count), dtype=np.uint8)
         out = np.zeros(self.doccount, dtype=np.uint8)
         out[:count] = raw
         return out
@@ -179,7 +189,7 @@ def _read_blocks(
 ) -> tuple[Any, ...]:
     """Decode the blocks of a W3 posting list (see ``W3PostingsWriter._write_block``); with
     ``restrict``, only the blocks whose doc number range holds one of those documents."""
-    buf = postfile.get(offset, length)
+    buf = _read_at(postfile, offset, length)
     if buf[:4] != WHOOSH3_HEADER_MAGIC:
         raise Unsupported("unexpected posting list header")
     stream = io.BytesIO(buf)

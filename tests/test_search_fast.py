@@ -271,3 +271,16 @@ def test_positions_read_as_whoosh_wrote_them(seed: int) -> None:
     pos, lengths = _positions(values)
     assert pos.tolist() == [p for found in expected for p in found]
     assert lengths.tolist() == [len(found) for found in expected]
+
+
+def test_threads_sharing_a_searcher_get_the_same_pages(searcher: GenerationSearcher) -> None:
+    """Web threads share one searcher: its posting reads must not disturb one another."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    params = [{"q": q} for q in QUERIES if q] * 3
+    alone = [_page(searcher, p, fast=True) for p in params]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda p: searcher.search(from_args(p)).to_json(), params))
+    for page in together:
+        del page["took_ms"]
+    assert together == alone
