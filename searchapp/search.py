@@ -158,6 +158,9 @@ class GenerationSearcher:
         self.fast = True
         self._evaluator: Evaluator | None = None
         self._orders: dict[str, tuple[np.ndarray, np.ndarray, list[str]]] = {}
+        # Whoosh reads its files with a seek then a read on file objects all threads share: one
+        # request at a time per generation (a sync worker never waits on it).
+        self._lock = threading.RLock()
 
     @property
     def evaluator(self) -> Evaluator:
@@ -178,6 +181,10 @@ class GenerationSearcher:
     # --- searching --------------------------------------------------------------------------------
 
     def search(self, req: SearchRequest) -> SearchPage:
+        with self._lock:
+            return self._search(req)
+
+    def _search(self, req: SearchRequest) -> SearchPage:
         started = time.perf_counter()
         compiled = Compiler(self.reader, self.book, exact=req.exact).compile(parse(req.q))
         fi = self.facets
@@ -499,6 +506,10 @@ class GenerationSearcher:
     # --- articles ---------------------------------------------------------------------------------
 
     def article(self, article_id: str) -> dict[str, Any]:
+        with self._lock:
+            return self._article(article_id)
+
+    def _article(self, article_id: str) -> dict[str, Any]:
         docnum = self.searcher.document_number(id=article_id)
         if docnum is None:
             raise NotFound(f"no article with id {article_id!r}")
@@ -509,6 +520,10 @@ class GenerationSearcher:
     def story(self, article_id: str) -> dict[str, Any]:
         """The article's story: its first-seen copy and every other copy, each with a paragraph diff
         of what it changed against this article."""
+        with self._lock:
+            return self._story(article_id)
+
+    def _story(self, article_id: str) -> dict[str, Any]:
         docnum = self.searcher.document_number(id=article_id)
         if docnum is None:
             raise NotFound(f"no article with id {article_id!r}")
