@@ -131,7 +131,12 @@ class Segment:
         return out
 
     def postings(
-        self, fieldname: str, tbytes: bytes, values: bool = False, restrict: np.ndarray | None = None
+        self,
+        fieldname: str,
+        tbytes: bytes,
+        values: bool = False,
+        restrict: np.ndarray | None = None,
+        inflated: dict[int, bytes] | None = None,
     ) -> tuple[Any, ...]:
         """(doc numbers, weights, raw values or None) of one term, live documents only; with
         ``restrict`` (sorted doc numbers), only those, and blocks holding none are not decoded."""
@@ -146,7 +151,7 @@ class Segment:
             offset, length = info.extent()
             if isinstance(length, tuple):  # whoosh's W3TermInfo.from_bytes leaves it unpacked
                 length = length[0]
-            ids, weights, vals = _read_blocks(terms._postfile, offset, length, values, restrict)
+            ids, weights, vals = _read_blocks(terms._postfile, offset, length, values, restrict, inflated)
         keep = None
         if restrict is not None:
             keep = np.isin(ids, restrict, assume_unique=True)
@@ -162,6 +167,7 @@ class Segment:
 #: Where a block's pickled posting values start when they are byte strings: pickle protocol 2
 #: writes each through ``_codecs.encode``, a call per posting that is most of a block's decoding.
 _VALUES_START = b"(c_codecs\nencode\n"
+_VALUES_AS_SLICES = b"(cbuiltins\nslice\n"
 
 
 def _load_block(data: bytes, count: int, want_values: bool) -> tuple[Any, Any, Any]:
@@ -181,14 +187,37 @@ def _load_block(data: bytes, count: int, want_values: bool) -> tuple[Any, Any, A
                     and (w is None or isinstance(w, float) or (isinstance(w, tuple) and len(w) == count))
                 ):
                     return ids_d, w, None
+    else:
+        cut = data.find(_VALUES_START)
+        if cut > 0:
+            # Each value through slice(text, "latin1"), a bare constructor, instead of an encode
+            # call: the text is turned back into bytes only for the postings a phrase looks at.
+            try:
+                ids_d, w, v = pickle.loads(data[:cut] + _VALUES_AS_SLICES + data[cut + len(_VALUES_START) :])
+            except (pickle.UnpicklingError, ValueError, TypeError, EOFError, IndexError):
+                pass
+            else:
+                if isinstance(v, tuple) and len(v) == count and all(type(x) is slice for x in (v[0], v[-1])):
+                    return ids_d, w, v
     return pickle.loads(data)
 
 
+def _value_bytes(value: Any) -> bytes:
+    """A posting value read by :func:`_load_block`: bytes, or a slice holding its latin-1 text."""
+    return value.start.encode("latin-1") if type(value) is slice else value
+
+
 def _read_blocks(
-    postfile: Any, offset: int, length: int, want_values: bool, restrict: np.ndarray | None = None
+    postfile: Any,
+    offset: int,
+    length: int,
+    want_values: bool,
+    restrict: np.ndarray | None = None,
+    inflated: dict[int, bytes] | None = None,
 ) -> tuple[Any, ...]:
     """Decode the blocks of a W3 posting list (see ``W3PostingsWriter._write_block``); with
-    ``restrict``, only the blocks whose doc number range holds one of those documents."""
+    ``restrict``, only the blocks whose doc number range holds one of those documents;
+    ``inflated`` keeps decompressed blocks by file offset, for a second pass over the same list."""
     buf = _read_at(postfile, offset, length)
     if buf[:4] != WHOOSH3_HEADER_MAGIC:
         raise Unsupported("unexpected posting list header")
@@ -213,9 +242,13 @@ def _read_blocks(
             i = int(np.searchsorted(restrict, low))
             wanted = i < len(restrict) and int(restrict[i]) <= maxid
         if wanted:
-            data = buf[stream.tell() : pos + 4 + blocklen]
-            if compression:
-                data = zlib.decompress(data)
+            data = None if inflated is None else inflated.get(offset + pos)
+            if data is None:
+                data = buf[stream.tell() : pos + 4 + blocklen]
+                if compression:
+                    data = zlib.decompress(data)
+                if inflated is not None:
+                    inflated[offset + pos] = data
             ids_d, w, v = _load_block(data, count, want_values)
             deltas.append(ids_d)
             weights.append(w)
@@ -328,14 +361,19 @@ class Evaluator:
             return None
 
     def _term(
-        self, q: wq.Term, seg: Segment, values: bool = False, restrict: np.ndarray | None = None
+        self,
+        q: wq.Term,
+        seg: Segment,
+        values: bool = False,
+        restrict: np.ndarray | None = None,
+        inflated: dict[int, bytes] | None = None,
     ) -> tuple[Any, ...]:
         if q.minquality:
             raise Unsupported("Term.minquality")
         tbytes = self._term_bytes(q.fieldname, q.text)
         if tbytes is None or (q.fieldname, tbytes) not in seg.reader:
             return (*_empty(), [])
-        ids, weights, vals = seg.postings(q.fieldname, tbytes, values, restrict)
+        ids, weights, vals = seg.postings(q.fieldname, tbytes, values, restrict, inflated)
         scores = self._bm25(q.fieldname, tbytes, ids, weights, seg)
         scores = scores if q.boost == 1.0 else scores * q.boost
         return ids, scores, vals
@@ -425,9 +463,10 @@ class Evaluator:
         # Rarest word first; the others are read only in the blocks of the documents left. Then
         # the positions, only in the blocks of the documents holding every word.
         terms: list[Any] = [None] * len(words)
+        inflated: dict[int, bytes] = {}  # this phrase's blocks, decompressed once for both passes
         order = sorted(range(len(words)), key=lambda i: seg.reader.doc_frequency(fieldname, words[i]))
         for i in order:
-            terms[i] = self._term(wq.Term(fieldname, words[i]), seg, restrict=restrict)
+            terms[i] = self._term(wq.Term(fieldname, words[i]), seg, restrict=restrict, inflated=inflated)
             found = terms[i][0]
             restrict = found if restrict is None else np.intersect1d(restrict, found, assume_unique=True)
             if len(restrict) == 0:
@@ -435,7 +474,7 @@ class Evaluator:
         docs, scores = _binary_tree(_intersect, [(t[0], t[1]) for t in terms])
         if len(docs) == 0:
             return _empty()
-        positions = [seg.postings(fieldname, w, values=True, restrict=docs) for w in words]
+        positions = [seg.postings(fieldname, w, True, docs, inflated) for w in words]
         keep = _phrase_docs(docs, positions)
         return self._boosted((docs[keep], scores[keep]), q.boost)
 
@@ -524,7 +563,7 @@ def _phrase_docs(docs: np.ndarray, terms: list[Any]) -> np.ndarray:
     per_word = []
     for ids, _weights, vals in terms:
         idx = np.searchsorted(ids, docs)
-        pos, lengths = _positions([vals[i] for i in idx.tolist()])
+        pos, lengths = _positions([_value_bytes(vals[i]) for i in idx.tolist()])
         per_word.append((pos, lengths))
         if len(pos):
             stride = max(stride, int(pos.max()) + 2 * len(terms) + 1)
