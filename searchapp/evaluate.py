@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import io
+import operator
 import os
 import pickle
 import zlib
@@ -203,8 +204,11 @@ def _load_block(data: bytes, count: int, want_values: bool) -> tuple[Any, Any, A
 
 
 def _value_bytes(value: Any) -> bytes:
-    """A posting value read by :func:`_load_block`: bytes, or a slice holding its latin-1 text."""
-    return value.start.encode("latin-1") if type(value) is slice else value
+    """A posting value read by :func:`_load_block` (bytes, or a slice holding its latin-1 text),
+    or its text, as bytes."""
+    if type(value) is slice:
+        value = value.start
+    return value.encode("latin-1") if isinstance(value, str) else value
 
 
 def _read_blocks(
@@ -496,7 +500,21 @@ def _segment_arange(counts: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
-def _positions(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+def _joined(values: list[Any]) -> tuple[bytes, list[Any]]:
+    """Posting values as read by :func:`_load_block` (slices holding latin-1 text, or bytes),
+    joined into one byte string with one encode; and the values, as a list of bytes or str."""
+    try:
+        texts = list(map(_SLICE_START, values))
+    except AttributeError:  # some block was fully unpickled: bytes
+        raw = [_value_bytes(v) for v in values]
+        return b"".join(raw), raw
+    return "".join(texts).encode("latin-1"), texts
+
+
+_SLICE_START = operator.attrgetter("start")
+
+
+def _positions(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     """Positions of each posting's value, flattened, with how many each posting has.
 
     Most values hold only one-byte deltas: those are read with numpy straight from the joined
@@ -511,8 +529,12 @@ def _positions(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     n = len(values)
     if n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    buf = np.frombuffer(b"".join(values), dtype=np.uint8)
-    lens = np.fromiter(map(len, values), dtype=np.int64, count=n)
+    try:
+        joined = b"".join(values)
+    except TypeError:  # slices from _load_block
+        joined, values = _joined(values)
+    buf = np.frombuffer(joined, dtype=np.uint8)
+    lens = np.fromiter(map(len, values), dtype=np.int64, count=n)  # a latin-1 str: one char a byte
     starts = np.cumsum(lens) - lens
     ok = lens >= 12
     at = np.where(ok, starts, 0)
@@ -541,9 +563,8 @@ def _positions(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     deltas = b[op + 1]
     slow = np.flatnonzero(~ok).tolist()
     if slow:
-        lists = [
-            pickle.loads(values[i][4:] if values[i].endswith(b".") else values[i][4:] + b".") for i in slow
-        ]
+        raw = [_value_bytes(values[i]) for i in slow]
+        lists = [pickle.loads(v[4:] if v.endswith(b".") else v[4:] + b".") for v in raw]
         lengths[slow] = [len(x) for x in lists]
         flat = np.empty(int(lengths.sum()), dtype=np.int64)
         fast_mask = np.repeat(ok, lengths)
@@ -563,7 +584,7 @@ def _phrase_docs(docs: np.ndarray, terms: list[Any]) -> np.ndarray:
     per_word = []
     for ids, _weights, vals in terms:
         idx = np.searchsorted(ids, docs)
-        pos, lengths = _positions([_value_bytes(vals[i]) for i in idx.tolist()])
+        pos, lengths = _positions([vals[i] for i in idx.tolist()])
         per_word.append((pos, lengths))
         if len(pos):
             stride = max(stride, int(pos.max()) + 2 * len(terms) + 1)
