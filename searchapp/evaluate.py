@@ -487,7 +487,9 @@ class Evaluator:
 #: position deltas pickled (protocol 2) as a list: this header, ``(``, ``K<byte>`` each (deltas
 #: under 256), ``e`` (one delta: ``K<byte>a``), and a final ``.`` that may be cut off.
 _LIST_HEADER = np.frombuffer(b"\x80\x02]q\x00", dtype=np.uint8)
-_K, _MARK, _APPENDS, _APPEND = ord("K"), ord("("), ord("e"), ord("a")
+_K, _M, _J, _MARK, _APPENDS, _APPEND = (ord(c) for c in "KMJ(ea")
+#: Values with up to this many positions and ints over a byte are read a position a step.
+_WALK_MAX = 256
 
 
 def _segment_arange(counts: np.ndarray) -> np.ndarray:
@@ -546,30 +548,64 @@ def _positions(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     count = (byte(at) << 24) | (byte(at + 1) << 16) | (byte(at + 2) << 8) | byte(at + 3)
     multi = (count > 1).astype(np.int64)
     dot = (byte(at + lens - 1) == ord(".")).astype(np.int64)
-    ok &= (count > 0) & (lens == 4 + 5 + multi + 2 * count + 1 + dot)
+    ok &= count > 0
     for j, expected in enumerate(_LIST_HEADER.tolist()):
         ok &= byte(at + 4 + j) == expected
     ok &= (multi == 0) | (byte(at + 9) == _MARK)
+    first = at + 9 + multi  # the first int's opcode
+    framed = ok.copy()  # the header is right; the ints may be wider than a byte
+    ok &= lens == 4 + 5 + multi + 2 * count + 1 + dot
     ok &= byte(at + lens - 1 - dot) == np.where(multi == 1, _APPENDS, _APPEND)
     lengths = np.where(ok, count, 0)
-    first = at + 9 + multi  # the first K
     op = np.repeat(first, lengths) + 2 * _segment_arange(lengths)
     bad_op = b[op] != _K
-    if bad_op.any():  # a K slot holding something else: unpickle those values instead
+    if bad_op.any():  # a K slot holding something else: read those values another way
         owner = np.repeat(np.arange(n), lengths)
         ok[np.unique(owner[bad_op])] = False
         lengths = np.where(ok, count, 0)
         op = np.repeat(first, lengths) + 2 * _segment_arange(lengths)
     deltas = b[op + 1]
-    slow = np.flatnonzero(~ok).tolist()
+    # Values with wider ints (K, M or J opcodes: 1, 2 or 4 bytes), walked all at once, one int
+    # a step; long ones (or pickle's 1,000-item batches) are unpickled.
+    walk = np.flatnonzero(framed & ~ok & (count <= _WALK_MAX))
+    walked = np.zeros(n, dtype=bool)
+    walked_deltas = np.zeros(0, dtype=np.int64)
+    if len(walk):
+        cnt = count[walk]
+        dest = np.cumsum(cnt) - cnt
+        walked_deltas = np.zeros(int(cnt.sum()), dtype=np.int64)
+        cursor = first[walk].copy()
+        good = np.ones(len(walk), dtype=bool)
+        for j in range(int(cnt.max())):
+            act = np.flatnonzero(good & (cnt > j))
+            if len(act) == 0:
+                break
+            c = cursor[act]
+            code = byte(c)
+            one, two, four = code == _K, code == _M, code == _J
+            value = byte(c + 1) + np.where(two | four, byte(c + 2) << 8, 0)
+            value += np.where(four, (byte(c + 3) << 16) + (byte(c + 4) << 24), 0)
+            walked_deltas[dest[act] + j] = value
+            cursor[act] = c + np.where(one, 2, np.where(two, 3, 5))
+            good[act[~(one | two | four)]] = False
+        ends = at[walk] + lens[walk] - 1 - dot[walk]  # where the closing e / a must be
+        good &= (cursor == ends) & (byte(cursor) == np.where(multi[walk] == 1, _APPENDS, _APPEND))
+        walked[walk[good]] = True
+        keep = np.repeat(good, cnt)
+        walked_deltas = walked_deltas[keep]
+        lengths[walk[good]] = count[walk[good]]
+    slow = np.flatnonzero(~ok & ~walked).tolist()
+    lists = []
     if slow:
         raw = [_value_bytes(values[i]) for i in slow]
         lists = [pickle.loads(v[4:] if v.endswith(b".") else v[4:] + b".") for v in raw]
         lengths[slow] = [len(x) for x in lists]
+    if len(walk) or slow:
         flat = np.empty(int(lengths.sum()), dtype=np.int64)
-        fast_mask = np.repeat(ok, lengths)
-        flat[fast_mask] = deltas
-        flat[~fast_mask] = np.fromiter(chain.from_iterable(lists), dtype=np.int64)
+        flat[np.repeat(ok, lengths)] = deltas
+        flat[np.repeat(walked, lengths)] = walked_deltas
+        if slow:
+            flat[np.repeat(~ok & ~walked, lengths)] = np.fromiter(chain.from_iterable(lists), dtype=np.int64)
         deltas = flat
     running = np.cumsum(deltas)
     # restart the running sum at each posting: subtract what the earlier postings added up to
