@@ -199,13 +199,16 @@ def _load_block(data: bytes, count: int, want_values: bool) -> tuple[Any, Any, A
                 pass
             else:
                 if isinstance(v, tuple) and len(v) == count and all(type(x) is slice for x in (v[0], v[-1])):
-                    return ids_d, w, v
+                    # the texts, untracked by the garbage collector: a tuple of slices kept for
+                    # the whole query would survive into the old generation and set off full
+                    # collections (tens of ms over a worker's long-lived objects)
+                    return ids_d, w, list(map(_SLICE_START, v))
     return pickle.loads(data)
 
 
 def _value_bytes(value: Any) -> bytes:
-    """A posting value read by :func:`_load_block` (bytes, or a slice holding its latin-1 text),
-    or its text, as bytes."""
+    """A posting value read by :func:`_load_block` (bytes, or its latin-1 text; or a slice
+    holding that text), as bytes."""
     if type(value) is slice:
         value = value.start
     return value.encode("latin-1") if isinstance(value, str) else value
@@ -503,14 +506,13 @@ def _segment_arange(counts: np.ndarray) -> np.ndarray:
 
 
 def _joined(values: list[Any]) -> tuple[bytes, list[Any]]:
-    """Posting values as read by :func:`_load_block` (slices holding latin-1 text, or bytes),
-    joined into one byte string with one encode; and the values, as a list of bytes or str."""
+    """Posting values as read by :func:`_load_block` (latin-1 text, or bytes where a block was
+    fully unpickled), joined into one byte string with one encode; and the values."""
     try:
-        texts = list(map(_SLICE_START, values))
-    except AttributeError:  # some block was fully unpickled: bytes
+        return "".join(values).encode("latin-1"), values
+    except TypeError:  # text and bytes mixed
         raw = [_value_bytes(v) for v in values]
         return b"".join(raw), raw
-    return "".join(texts).encode("latin-1"), texts
 
 
 _SLICE_START = operator.attrgetter("start")
@@ -533,7 +535,7 @@ def _positions(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     try:
         joined = b"".join(values)
-    except TypeError:  # slices from _load_block
+    except TypeError:  # latin-1 text from _load_block
         joined, values = _joined(values)
     buf = np.frombuffer(joined, dtype=np.uint8)
     lens = np.fromiter(map(len, values), dtype=np.int64, count=n)  # a latin-1 str: one char a byte
