@@ -17,6 +17,7 @@ import numpy as np
 from markupsafe import Markup
 
 from searchapp.errors import IndexDamaged, NotFound
+from searchapp.evaluate import Evaluator
 from searchapp.facets import FacetIndex
 from searchapp.ingest import Published
 from searchapp.names import NameBook
@@ -153,6 +154,19 @@ class GenerationSearcher:
             self.ix.close()
             raise IndexDamaged(gen.parent, f"{type(exc).__name__}: {exc}") from exc
         self.entity_labels: dict[str, list[str]] = read_json(gen / ENTITIES, {})
+        #: Match with numpy over whole posting lists (False: Whoosh's own matchers, the reference).
+        self.fast = True
+        self._evaluator: Evaluator | None = None
+        self._orders: dict[str, tuple[np.ndarray, np.ndarray, list[str]]] = {}
+        # Whoosh reads its files with a seek then a read on file objects all threads share: one
+        # request at a time per generation (a sync worker never waits on it).
+        self._lock = threading.RLock()
+
+    @property
+    def evaluator(self) -> Evaluator:
+        if self._evaluator is None:
+            self._evaluator = Evaluator(self.searcher, self.facets.live)
+        return self._evaluator
 
     def close(self) -> None:
         self.searcher.close()
@@ -167,15 +181,25 @@ class GenerationSearcher:
     # --- searching --------------------------------------------------------------------------------
 
     def search(self, req: SearchRequest) -> SearchPage:
+        with self._lock:
+            return self._search(req)
+
+    def _search(self, req: SearchRequest) -> SearchPage:
         started = time.perf_counter()
         compiled = Compiler(self.reader, self.book, exact=req.exact).compile(parse(req.q))
         fi = self.facets
+        scored: tuple[np.ndarray, np.ndarray] | None = None  # every match and its score, at once
         if compiled.query is None:
             base = fi.live.copy()
         else:
             base = np.zeros(fi.ndocs, dtype=bool)
-            ids = np.fromiter(compiled.query.matcher(self.searcher).all_ids(), dtype=np.int64)
-            base[ids] = True
+            if self.fast:
+                scored = self.evaluator.run(compiled.query)
+            if scored is not None:
+                base[scored[0]] = True
+            else:
+                ids = np.fromiter(compiled.query.matcher(self.searcher).all_ids(), dtype=np.int64)
+                base[ids] = True
             base &= fi.live
         masks = _Masks(base)
         for name in ("outlet", "agency", "entity"):
@@ -190,7 +214,7 @@ class GenerationSearcher:
         docs = np.flatnonzero(final)
         stories = self.stories.count(docs)
         total = stories if req.collapse else len(docs)
-        hits = self._rank(req, compiled, docs)
+        hits = self._rank(req, compiled, docs, scored)
         results = [self._result(docnum, score, compiled, req.collapse) for docnum, score in hits]
         facets, more = self._facets(req, masks)
         dates, granularity, undated = self._date_facet(req, masks)
@@ -213,7 +237,11 @@ class GenerationSearcher:
         )
 
     def _rank(
-        self, req: SearchRequest, compiled: Compiled, docs: np.ndarray
+        self,
+        req: SearchRequest,
+        compiled: Compiled,
+        docs: np.ndarray,
+        scored: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> list[tuple[int, float | None]]:
         start, stop = req.offset, req.offset + req.limit
         if start >= len(docs):
@@ -229,25 +257,42 @@ class GenerationSearcher:
             if req.collapse:
                 ranked = first_per_story(ranked, self.stories.keys)
             return [(int(d), None) for d in ranked[start:stop]]
+        if scored is not None:
+            return self._rank_scored(req, docs, scored, start, stop)
+        # Whoosh's top-N collector prunes its matcher tree by each clause's best score and can drop
+        # documents a sum of clauses puts on the page, so every match is scored and sorted here.
         allowed = None if len(docs) == int(self.facets.live.sum()) else set(docs.tolist())
+        found = self.searcher.search(compiled.query, limit=None, filter=allowed)
+        ranked = [(hit.docnum, round(float(hit.score), 4)) for hit in found]
         if req.collapse:
-            return self._rank_collapsed(compiled, allowed, start, stop)
-        found = self.searcher.search(compiled.query, limit=stop, filter=allowed)
-        return [(hit.docnum, round(float(hit.score), 4)) for hit in found[start:stop]]
+            firsts = first_per_story(np.array([d for d, _ in ranked], dtype=np.int64), self.stories.keys)
+            scores = dict(ranked)
+            return [(int(d), scores[int(d)]) for d in firsts[start:stop]]
+        return ranked[start:stop]
 
-    def _rank_collapsed(
-        self, compiled: Compiled, allowed: set[int] | None, start: int, stop: int
+    def _rank_scored(
+        self,
+        req: SearchRequest,
+        docs: np.ndarray,
+        scored: tuple[np.ndarray, np.ndarray],
+        start: int,
+        stop: int,
     ) -> list[tuple[int, float | None]]:
-        """Best first, one copy a story: score a growing window until it holds ``stop`` stories."""
-        window = max(2 * stop, 50)
-        while True:
-            found = self.searcher.search(compiled.query, limit=window, filter=allowed)
-            scored = list(found.items())
-            ranked = first_per_story(np.array([d for d, _ in scored], dtype=np.int64), self.stories.keys)
-            if len(ranked) >= stop or len(scored) < window:
-                scores = dict(scored)
-                return [(int(d), round(float(scores[int(d)]), 4)) for d in ranked[start:stop]]
-            window *= 4
+        """Best first, ties in index order (Whoosh's order), from the scores computed with the match
+        set, so the query is not matched a second time."""
+        scores = scored[1][np.searchsorted(scored[0], docs)]
+        if req.collapse:
+            ranked = docs[np.lexsort((docs, -scores))]
+            ranked = first_per_story(ranked, self.stories.keys)[start:stop]
+            chosen = scores[np.searchsorted(docs, ranked)]
+            return [(int(d), round(float(s), 4)) for d, s in zip(ranked, chosen, strict=True)]
+        if stop < len(docs):
+            # only the documents scoring at least the stop-th best can be on the page
+            kth = np.partition(scores, len(scores) - stop)[len(scores) - stop]
+            keep = np.flatnonzero(scores >= kth)
+            docs, scores = docs[keep], scores[keep]
+        order = np.lexsort((docs, -scores))[start:stop]
+        return [(int(d), round(float(s), 4)) for d, s in zip(docs[order], scores[order], strict=True)]
 
     def _result(self, docnum: int, score: float | None, compiled: Compiled, collapse: bool = False) -> Result:
         stored = self.searcher.stored_fields(docnum)["doc"]
@@ -319,22 +364,13 @@ class GenerationSearcher:
             selected = set(getattr(req, name))
             top = FACET_MORE if name in req.more else FACET_TOP
             entries: list[dict[str, Any]] = []
-            groups: dict[str, list[tuple[int, str]]] = {}
-            for i in np.flatnonzero(counts):
-                value = table.values[i]
-                kind = self._entity_type(value) if name == "entity" else ""
-                if name == "entity" and kind not in ENTITY_TYPES:
-                    continue
-                groups.setdefault(kind, []).append((-int(counts[i]), value))
-            for v in selected:  # a selected value stays visible, even at zero
-                kind = self._entity_type(v) if name == "entity" else ""
-                if all(v != value for _, value in groups.get(kind, [])):
-                    groups.setdefault(kind, []).append((0, v))
+            groups = self._facet_groups(name, counts, selected)
             truncated = False
             for kind in sorted(groups, key=lambda k: list(ENTITY_TYPES).index(k) if k in ENTITY_TYPES else 0):
-                ranked = sorted(groups[kind])
-                shown = [x for x in ranked[:top]] + [x for x in ranked[top:] if x[1] in selected]
-                truncated = truncated or len(ranked) > top
+                ranked, extra, size = groups[kind]
+                # best first, then any selected value below the cut: as sorted((-count, value))
+                shown = ranked[:top] + [x for x in ranked[top:] if x[1] in selected] + extra
+                truncated = truncated or size > top
                 for neg, value in shown:
                     entry = {
                         "value": value,
@@ -354,6 +390,60 @@ class GenerationSearcher:
             else:
                 more[name] = None
         return out, more
+
+    def _facet_groups(
+        self, name: str, counts: np.ndarray, selected: set[str], limit: int = FACET_MORE
+    ) -> dict[str, tuple[list[tuple[int, str]], list[tuple[int, str]], int]]:
+        """Per kind (entity type; one kind "" for the other facets), in order of first appearance:
+        its values with a count, best first and ties by value, only as many as a page can show
+        (every selected one kept); the selected values it lacks, at zero; and how many it has.
+
+        Sorting only the values that can be shown, with numpy, keeps a common word's thousands of
+        matched entities out of a Python loop."""
+        table = self.facets.tables[name]
+        rank, kinds, kind_names = self._facet_order(name)
+        nonzero = np.flatnonzero(counts)
+        if name == "entity":
+            nonzero = nonzero[kinds[nonzero] >= 0]  # only the types the page shows
+        found: dict[str, tuple[list[tuple[int, str]], list[tuple[int, str]], int]] = {}
+        present = np.unique(kinds[nonzero], return_index=True)
+        for code in present[0][np.argsort(present[1], kind="stable")].tolist():
+            idx = nonzero[kinds[nonzero] == code]
+            order = np.lexsort((rank[idx], -counts[idx]))
+            keep = order[:limit].tolist()
+            if len(order) > limit and selected:
+                wanted = {table.positions[v] for v in selected if v in table.positions}
+                keep += [j for j in order[limit:].tolist() if int(idx[j]) in wanted]
+            ranked = [(-int(counts[idx[j]]), table.values[idx[j]]) for j in keep]
+            found[kind_names[code]] = (ranked, [], len(idx))
+        zeros: dict[str, list[str]] = {}
+        for v in selected:  # a selected value stays visible, even at zero
+            kind = self._entity_type(v) if name == "entity" else ""
+            if kind not in found or all(v != value for _, value in found[kind][0]):
+                zeros.setdefault(kind, []).append(v)
+                found.setdefault(kind, ([], [], 0))
+        for kind, values in zeros.items():
+            ranked, _, size = found[kind]
+            found[kind] = (ranked, [(0, v) for v in sorted(values)], size + len(values))
+        return found
+
+    def _facet_order(self, name: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Per facet value, once per generation: its place in string order (the tie-break), and
+        its kind's code (-1: an entity type the page does not show)."""
+        cached = self._orders.get(name)
+        if cached is None:
+            values = self.facets.tables[name].values
+            rank = np.empty(len(values), dtype=np.int64)
+            rank[sorted(range(len(values)), key=values.__getitem__)] = np.arange(len(values))
+            if name == "entity":
+                kind_names = list(ENTITY_TYPES)
+                codes = {k: i for i, k in enumerate(kind_names)}
+                kinds = np.array([codes.get(self._entity_type(v), -1) for v in values], dtype=np.int64)
+            else:
+                kind_names = [""]
+                kinds = np.zeros(len(values), dtype=np.int64)
+            cached = self._orders[name] = (rank, kinds, kind_names)
+        return cached
 
     def _entity_type(self, value: str) -> str:
         return value.split(":", 1)[0]
@@ -416,6 +506,10 @@ class GenerationSearcher:
     # --- articles ---------------------------------------------------------------------------------
 
     def article(self, article_id: str) -> dict[str, Any]:
+        with self._lock:
+            return self._article(article_id)
+
+    def _article(self, article_id: str) -> dict[str, Any]:
         docnum = self.searcher.document_number(id=article_id)
         if docnum is None:
             raise NotFound(f"no article with id {article_id!r}")
@@ -426,6 +520,10 @@ class GenerationSearcher:
     def story(self, article_id: str) -> dict[str, Any]:
         """The article's story: its first-seen copy and every other copy, each with a paragraph diff
         of what it changed against this article."""
+        with self._lock:
+            return self._story(article_id)
+
+    def _story(self, article_id: str) -> dict[str, Any]:
         docnum = self.searcher.document_number(id=article_id)
         if docnum is None:
             raise NotFound(f"no article with id {article_id!r}")

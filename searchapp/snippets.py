@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -23,17 +24,28 @@ def hit_spans(text: str, terms: set[str], surfaces: Iterable[str]) -> list[tuple
 
     >>> hit_spans("Troops took Al-Qaryatain; advances continued.", {"advanc"}, ["Al-Qaryatain"])
     [(12, 24), (26, 34)]
+    >>> hit_spans("Deir ez-Zor and Deir", set(), ["Deir", "Deir ez-Zor", "ez-Zor and"])
+    [(0, 15), (16, 20)]
     """
     spans: list[tuple[int, int]] = []
     if terms:
-        for m in WORD_RE.finditer(text):
-            if term_of(m.group()) in terms:
-                spans.append(m.span())
-    for surface in surfaces:
-        if not surface:
-            continue
-        pattern = r"(?<!\w)" + re.escape(surface) + r"(?!\w)"
-        spans.extend(m.span() for m in re.finditer(pattern, text))
+        hits = _words_for(set(WORD_RE.findall(text)), terms)
+        if hits:
+            spans.extend(
+                m.span()
+                for m in _words_pattern(tuple(sorted(hits, key=lambda w: (-len(w), w)))).finditer(text)
+            )
+    chosen = {s for s in surfaces if s}
+    # A spelling that can overlap itself ("x x" in "x x x") is scanned alone, as finditer skips
+    # its overlapping repeats; the rest in one scan, longest first at each start: every match of
+    # a shorter one there lies inside the longest, so the merged spans are the same.
+    alone = {s for s in chosen if _self_overlapping(s)}
+    pattern = _surfaces_pattern(tuple(sorted(chosen - alone, key=lambda s: (-len(s), s))))
+    if pattern is not None:
+        spans.extend((m.start(), m.end(1)) for m in pattern.finditer(text))
+    for surface in alone:
+        one = r"(?<!\w)" + re.escape(surface) + r"(?!\w)"
+        spans.extend(m.span() for m in re.finditer(one, text))
     spans.sort()
     merged: list[tuple[int, int]] = []
     for start, end in spans:
@@ -42,6 +54,78 @@ def hit_spans(text: str, terms: set[str], surfaces: Iterable[str]) -> list[tuple
         else:
             merged.append((start, end))
     return merged
+
+
+class _WordIndex:
+    """Words seen in snippets, by the term each analyses to: which words of a text hit the query
+    is then a set intersection, and only words never seen before are analysed one by one."""
+
+    LIMIT = 500_000
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+        self.by_term: dict[str, set[str]] = {}
+
+    def words_for(self, words: set[str], terms: set[str]) -> set[str]:
+        new = words - self.seen
+        if new:
+            if len(self.seen) + len(new) > self.LIMIT:
+                self.seen, self.by_term = set(), {}  # fresh objects: another thread may be reading
+                new = words
+            for w in new:
+                term = term_of(w)
+                if term is not None:
+                    self.by_term.setdefault(term, set()).add(w)
+            self.seen |= new
+        hits: set[str] = set()
+        for t in terms:
+            known = self.by_term.get(t)
+            if known:
+                hits |= words & known
+        return hits
+
+
+_WORDS = _WordIndex()
+
+
+def _words_for(words: set[str], terms: set[str]) -> set[str]:
+    """The words among ``words`` whose index term is in ``terms``.
+
+    >>> sorted(_words_for({"Advances", "advanced", "army", "the"}, {"advanc"}))
+    ['Advances', 'advanced']
+    """
+    return _WORDS.words_for(words, terms)
+
+
+@lru_cache(maxsize=1024)
+def _words_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Whole tokens (as ``WORD_RE`` cuts them) spelled as one of ``words``: no word character
+    (nor a word character and an apostrophe) before, none (nor an apostrophe and one) after.
+
+    >>> [m.span() for m in _words_pattern(("army",)).finditer("army's army armyx d'army army")]
+    [(7, 11), (25, 29)]
+    """
+    alternatives = "|".join(re.escape(w) for w in words)
+    return re.compile(r"(?<!\w)(?<!\w['’])(?:" + alternatives + r")(?!\w)(?!['’]\w)")
+
+
+def _self_overlapping(surface: str) -> bool:
+    """Whether a proper suffix of ``surface`` is also its prefix.
+
+    >>> _self_overlapping("Bab al Bab"), _self_overlapping("Palmyra")
+    (True, False)
+    """
+    return any(surface.startswith(surface[k:]) for k in range(1, len(surface)))
+
+
+@lru_cache(maxsize=256)
+def _surfaces_pattern(surfaces: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One scan for every spelling, longest first, as whole words; a lookahead, so matches that
+    start inside another are found too."""
+    if not surfaces:
+        return None
+    alternatives = "|".join(re.escape(s) for s in surfaces)
+    return re.compile(r"(?<!\w)(?=((?:" + alternatives + r")(?!\w)))")
 
 
 def mark(text: str, spans: list[tuple[int, int]]) -> Markup:
@@ -61,17 +145,35 @@ def mark(text: str, spans: list[tuple[int, int]]) -> Markup:
 
 
 def best_window(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_CHARS) -> tuple[int, int]:
-    """The ``width``-character window holding the most distinct hits, snapped to word edges."""
+    """The ``width``-character window holding the most distinct hits, snapped to word edges.
+
+    >>> best_window("a " * 200 + "x y x" + " b" * 200, [(400, 401), (402, 403), (404, 405)], 100)
+    (380, 479)
+    """
     if len(text) <= width:
         return 0, len(text)
     best_start, best_score = 0, -1
+    # Spans are sorted and disjoint, so the ones ending inside the window starting at span i are
+    # spans i..j-1, and j only moves forward: one pass with a count of each distinct hit.
+    words = [text[s:e].lower() for s, e in spans]
+    inside: dict[str, int] = {}
+    j = 0
     for i, (start, _end) in enumerate(spans):
         window_start = max(0, start - width // 5)
         window_end = window_start + width
-        seen = {text[s:e].lower() for s, e in spans[i:] if e <= window_end}
-        score = len(seen) * 10 + sum(1 for s, e in spans[i:] if e <= window_end)
+        j = max(j, i)
+        while j < len(spans) and spans[j][1] <= window_end:
+            inside[words[j]] = inside.get(words[j], 0) + 1
+            j += 1
+        score = len(inside) * 10 + (j - i)
         if score > best_score:
             best_start, best_score = window_start, score
+        if j > i:  # span i leaves the window before the next one starts
+            left = inside[words[i]] - 1
+            if left:
+                inside[words[i]] = left
+            else:
+                del inside[words[i]]
     start = best_start
     if start > 0:
         space = text.rfind(" ", 0, start + 1)

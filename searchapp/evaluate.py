@@ -1,0 +1,646 @@
+"""Compiled Whoosh queries evaluated with numpy over whole posting lists: doc numbers and scores.
+
+Whoosh matches and scores one document at a time in Python, and the search page needs every
+matched document (for facets) as well as the best few (for the page): done Whoosh's way that is
+two passes, each linear in the matches at several microseconds a document. Here a posting list
+is decoded block by block into arrays (one ``cumsum`` turns the per-block deltas into doc numbers)
+and the query tree becomes array intersections and unions, so the cost per matched document is a
+few numpy operations.
+
+The answer must be Whoosh's own, to the last bit of every score, so that the top of the page and
+its ties come out the same: per segment, each query node follows the matcher Whoosh would build
+(the same intersection and union trees ordered by estimated size, or the same left-to-right
+accumulation, the same BM25F formula in the same order of operations on the same quantised field
+lengths). A query node it does not know makes :meth:`Evaluator.run` return ``None``, and the
+caller asks Whoosh.
+"""
+
+from __future__ import annotations
+
+import bisect
+import io
+import operator
+import os
+import pickle
+import zlib
+from itertools import chain
+from typing import Any
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
+from whoosh.query.positional import Phrase
+from whoosh.scoring import BM25F
+from whoosh.util.numeric import byte_to_length
+
+#: ``byte_to_length`` as a lookup table: Whoosh keeps field lengths as one quantised byte.
+_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+#: Whoosh's ``Or`` switches from a binary tree of unions to one accumulating array (with another
+#: summation order) on small segments with more than two clauses; these are its thresholds.
+_OR_SMALL_SEGMENT = 5000
+_OR_TOO_MANY = 1024
+
+Result = tuple[np.ndarray, np.ndarray]  # (sorted local doc numbers, float64 scores)
+
+
+class Unsupported(Exception):
+    """A query node this evaluator does not mirror: the caller falls back to Whoosh."""
+
+
+def _empty() -> Result:
+    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+
+
+def _union(a: Result, b: Result) -> Result:
+    """Whoosh's UnionMatcher: a document in both scores ``a + b`` (in that order)."""
+    if len(a[0]) == 0:
+        return b
+    if len(b[0]) == 0:
+        return a
+    docs = np.union1d(a[0], b[0])
+    scores = np.zeros(len(docs), dtype=np.float64)
+    scores[np.searchsorted(docs, a[0])] += a[1]
+    scores[np.searchsorted(docs, b[0])] += b[1]
+    return docs, scores
+
+
+def _intersect(a: Result, b: Result) -> Result:
+    """Whoosh's IntersectionMatcher: ``a + b``."""
+    docs, ia, ib = np.intersect1d(a[0], b[0], assume_unique=True, return_indices=True)
+    return docs, a[1][ia] + b[1][ib]
+
+
+def _binary_tree(fn: Any, items: list[Any]) -> Any:
+    """The shape of ``whoosh.util.make_binary_tree``: first half, second half, recursively."""
+    if len(items) == 1:
+        return items[0]
+    half = len(items) // 2
+    return fn(_binary_tree(fn, items[:half]), _binary_tree(fn, items[half:]))
+
+
+def _weighted_tree(fn: Any, weighted: list[tuple[int, Any]]) -> Any:
+    """The shape of ``whoosh.util.make_weighted_tree``: pair off the two lightest, repeatedly.
+
+    Whoosh sorts ``(weight, matcher)`` pairs, and its matchers compare neither less nor greater
+    than each other, so equal weights keep their order and a merged pair goes after its equals.
+    """
+    items = sorted(weighted, key=lambda pair: pair[0])
+    while len(items) > 1:
+        (wa, a), (wb, b) = items[0], items[1]
+        del items[:2]
+        bisect.insort_right(items, (wa + wb, fn(a, b)), key=lambda pair: pair[0])
+    return items[0][1]
+
+
+def _read_at(structfile: Any, offset: int, length: int) -> bytes:
+    """``length`` bytes at ``offset``: with ``pread`` on a plain file, so threads sharing the
+    searcher never move one another's file position between a seek and a read."""
+    raw = getattr(structfile, "file", None)
+    if type(raw) is io.BufferedReader:
+        return os.pread(raw.fileno(), length, offset)
+    return structfile.get(offset, length)
+
+
+class Segment:
+    """One segment of the generation: its reader, where its doc numbers start, and its live docs."""
+
+    def __init__(self, searcher: Any, offset: int, live: np.ndarray) -> None:
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.offset = offset
+        self.doccount = self.reader.doc_count_all()
+        self.live = live
+        self.all_live = bool(live.all())
+        self._lengths: dict[str, np.ndarray | None] = {}
+
+    def lengths(self, fieldname: str) -> np.ndarray | None:
+        """Each document's quantised length of ``fieldname`` (what BM25F reads), once per segment."""
+        if fieldname not in self._lengths:
+            self._lengths[fieldname] = self._read_lengths(fieldname)
+        return self._lengths[fieldname]
+
+    def _read_lengths(self, fieldname: str) -> np.ndarray | None:
+        perdoc = self.reader._perdoc
+        column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if column is None:
+            return None
+        count = min(column._count, self.doccount)
+        raw = np.frombuffer(_read_at(column._dbfile, column._basepos, count), dtype=np.uint8)
+        out = np.zeros(self.doccount, dtype=np.uint8)
+        out[:count] = raw
+        return out
+
+    def postings(
+        self,
+        fieldname: str,
+        tbytes: bytes,
+        values: bool = False,
+        restrict: np.ndarray | None = None,
+        inflated: dict[int, bytes] | None = None,
+    ) -> tuple[Any, ...]:
+        """(doc numbers, weights, raw values or None) of one term, live documents only; with
+        ``restrict`` (sorted doc numbers), only those, and blocks holding none are not decoded."""
+        terms = self.reader._terms
+        info = terms.term_info(fieldname, tbytes)
+        if info.is_inlined():
+            ids_t, weights_t, values_t = info.inlined_postings()
+            ids = np.array(ids_t, dtype=np.int64)
+            weights = np.array(weights_t, dtype=np.float64)
+            vals = list(values_t) if values else None
+        else:
+            offset, length = info.extent()
+            if isinstance(length, tuple):  # whoosh's W3TermInfo.from_bytes leaves it unpacked
+                length = length[0]
+            ids, weights, vals = _read_blocks(terms._postfile, offset, length, values, restrict, inflated)
+        keep = None
+        if restrict is not None:
+            keep = np.isin(ids, restrict, assume_unique=True)
+        if not self.all_live:
+            keep = self.live[ids] if keep is None else keep & self.live[ids]
+        if keep is not None:
+            ids, weights = ids[keep], weights[keep]
+            if vals is not None:
+                vals = [v for v, k in zip(vals, keep.tolist(), strict=True) if k]
+        return ids, weights, vals
+
+
+#: Where a block's pickled posting values start when they are byte strings: pickle protocol 2
+#: writes each through ``_codecs.encode``, a call per posting that is most of a block's decoding.
+_VALUES_START = b"(c_codecs\nencode\n"
+_VALUES_AS_SLICES = b"(cbuiltins\nslice\n"
+
+
+def _load_block(data: bytes, count: int, want_values: bool) -> tuple[Any, Any, Any]:
+    """A block's (id deltas, weights, values); without ``want_values``, the pickle is cut before
+    the values and closed as a pair, which is checked against the block's posting count."""
+    if not want_values:
+        cut = data.find(_VALUES_START)
+        if cut > 0:
+            try:
+                ids_d, w = pickle.loads(data[:cut] + b"\x86.")  # TUPLE2, STOP
+            except (pickle.UnpicklingError, ValueError, TypeError, EOFError, IndexError):
+                pass
+            else:
+                if (
+                    isinstance(ids_d, tuple)
+                    and len(ids_d) == count
+                    and (w is None or isinstance(w, float) or (isinstance(w, tuple) and len(w) == count))
+                ):
+                    return ids_d, w, None
+    else:
+        cut = data.find(_VALUES_START)
+        if cut > 0:
+            # Each value through slice(text, "latin1"), a bare constructor, instead of an encode
+            # call: the text is turned back into bytes only for the postings a phrase looks at.
+            try:
+                ids_d, w, v = pickle.loads(data[:cut] + _VALUES_AS_SLICES + data[cut + len(_VALUES_START) :])
+            except (pickle.UnpicklingError, ValueError, TypeError, EOFError, IndexError):
+                pass
+            else:
+                if isinstance(v, tuple) and len(v) == count and all(type(x) is slice for x in (v[0], v[-1])):
+                    # the texts, untracked by the garbage collector: a tuple of slices kept for
+                    # the whole query would survive into the old generation and set off full
+                    # collections (tens of ms over a worker's long-lived objects)
+                    return ids_d, w, list(map(_SLICE_START, v))
+    return pickle.loads(data)
+
+
+def _value_bytes(value: Any) -> bytes:
+    """A posting value read by :func:`_load_block` (bytes, or its latin-1 text; or a slice
+    holding that text), as bytes."""
+    if type(value) is slice:
+        value = value.start
+    return value.encode("latin-1") if isinstance(value, str) else value
+
+
+def _read_blocks(
+    postfile: Any,
+    offset: int,
+    length: int,
+    want_values: bool,
+    restrict: np.ndarray | None = None,
+    inflated: dict[int, bytes] | None = None,
+) -> tuple[Any, ...]:
+    """Decode the blocks of a W3 posting list (see ``W3PostingsWriter._write_block``); with
+    ``restrict``, only the blocks whose doc number range holds one of those documents;
+    ``inflated`` keeps decompressed blocks by file offset, for a second pass over the same list."""
+    buf = _read_at(postfile, offset, length)
+    if buf[:4] != WHOOSH3_HEADER_MAGIC:
+        raise Unsupported("unexpected posting list header")
+    stream = io.BytesIO(buf)
+    pos = 4
+    deltas: list[tuple[int, ...]] = []
+    weights: list[Any] = []
+    counts: list[int] = []
+    values: list[Any] = []
+    end = len(buf)
+    low = 0  # the smallest doc number the next block can hold
+    bases: list[int] = []  # per decoded block: the max id of the block decoded before it
+    base = 0
+    while pos < end:
+        blocklen = int.from_bytes(buf[pos : pos + 4], "big", signed=True)
+        last = blocklen < 0
+        blocklen = abs(blocklen)
+        stream.seek(pos + 4)
+        count, maxid, _maxweight, compression, _mn, _mx = pickle.load(stream)
+        wanted = True
+        if restrict is not None:
+            i = int(np.searchsorted(restrict, low))
+            wanted = i < len(restrict) and int(restrict[i]) <= maxid
+        if wanted:
+            data = None if inflated is None else inflated.get(offset + pos)
+            if data is None:
+                data = buf[stream.tell() : pos + 4 + blocklen]
+                if compression:
+                    data = zlib.decompress(data)
+                if inflated is not None:
+                    inflated[offset + pos] = data
+            ids_d, w, v = _load_block(data, count, want_values)
+            deltas.append(ids_d)
+            weights.append(w)
+            counts.append(count)
+            bases.append(base)
+            base = maxid
+            if want_values:
+                values.append(v)
+        low = maxid + 1
+        pos += 4 + blocklen
+        if last:
+            break
+    maxids = bases  # what each decoded block's first (absolute) id is made relative to
+    flat = np.fromiter(chain.from_iterable(deltas), dtype=np.int64, count=sum(counts))
+    if len(counts) > 1:
+        # Each block's deltas start from 0: make its first one relative to the last decoded max.
+        starts = np.cumsum(counts[:-1])
+        flat[starts] -= np.array(maxids[1:], dtype=np.int64)
+    ids = np.cumsum(flat)
+    if all(w is None for w in weights):
+        wts = np.ones(len(ids), dtype=np.float64)
+    else:
+        parts = []
+        for w, n in zip(weights, counts, strict=True):
+            if w is None:
+                parts.append(np.ones(n, dtype=np.float64))
+            elif isinstance(w, float):
+                parts.append(np.full(n, w, dtype=np.float64))
+            else:
+                parts.append(np.array(w, dtype=np.float64))
+        wts = np.concatenate(parts)
+    vals = None
+    if want_values:
+        vals = []
+        for v, n in zip(values, counts, strict=True):
+            if v is None or isinstance(v, bytes):
+                raise Unsupported("fixed-size posting values")
+            vals.extend(v)
+            if len(v) != n:
+                raise Unsupported("posting values do not line up")
+    return ids, wts, vals
+
+
+class Evaluator:
+    """Evaluates queries against one open searcher (one generation); per-segment arrays are kept."""
+
+    def __init__(self, searcher: Any, live: np.ndarray) -> None:
+        self.top = searcher
+        self.schema = searcher.schema
+        self.segments = [
+            Segment(sub, offset, live[offset : offset + sub.reader().doc_count_all()])
+            for sub, offset in searcher.leaf_searchers()
+        ]
+        weighting = searcher.weighting
+        self.scored = type(weighting) is BM25F and not weighting._field_B and not weighting.use_final
+        self.B = getattr(weighting, "B", 0.75)
+        self.K1 = getattr(weighting, "K1", 1.2)
+
+    def run(self, q: wq.Query) -> Result | None:
+        """Every matching live document (global doc numbers, ascending) with Whoosh's score, or
+        ``None`` when the query holds a node this evaluator does not mirror."""
+        if not self.scored:
+            return None
+        try:
+            parts = []
+            for seg in self.segments:
+                docs, scores = self._node(q, seg)
+                parts.append((docs + seg.offset, scores))
+        except Unsupported:
+            return None
+        if len(parts) == 1:
+            return parts[0]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    # --- nodes ------------------------------------------------------------------------------------
+    #
+    # ``restrict``: sorted doc numbers the caller will intersect the answer with (the candidates of
+    # an And or a phrase so far). A node may leave out documents outside it, never change a score.
+
+    def _node(self, q: wq.Query, seg: Segment, restrict: np.ndarray | None = None) -> Result:
+        kind = type(q)
+        if kind is wq.Term:
+            return self._term(q, seg, restrict=restrict)[:2]
+        if kind is Phrase:
+            return self._phrase(q, seg, restrict)
+        if kind is wq.And:
+            return self._and(q, seg, restrict)
+        if kind is wq.Or:
+            return self._or(q, seg, restrict)
+        if kind is wq.AndNot:
+            return self._and_not(q, seg, restrict)
+        if kind is wq.Every and q.fieldname in (None, "", "*"):
+            docs = np.flatnonzero(seg.live).astype(np.int64)
+            if restrict is not None:
+                docs = np.intersect1d(docs, restrict, assume_unique=True)
+            return docs, np.full(len(docs), float(q.boost), dtype=np.float64)
+        if q is wq.NullQuery:
+            return _empty()
+        raise Unsupported(kind.__name__)
+
+    def _boosted(self, out: Result, boost: float) -> Result:
+        return out if boost == 1.0 else (out[0], out[1] * boost)
+
+    def _term_bytes(self, fieldname: str, text: Any) -> bytes | None:
+        if fieldname not in self.schema:
+            return None
+        try:
+            return self.schema[fieldname].to_bytes(text)
+        except ValueError:
+            return None
+
+    def _term(
+        self,
+        q: wq.Term,
+        seg: Segment,
+        values: bool = False,
+        restrict: np.ndarray | None = None,
+        inflated: dict[int, bytes] | None = None,
+    ) -> tuple[Any, ...]:
+        if q.minquality:
+            raise Unsupported("Term.minquality")
+        tbytes = self._term_bytes(q.fieldname, q.text)
+        if tbytes is None or (q.fieldname, tbytes) not in seg.reader:
+            return (*_empty(), [])
+        ids, weights, vals = seg.postings(q.fieldname, tbytes, values, restrict, inflated)
+        scores = self._bm25(q.fieldname, tbytes, ids, weights, seg)
+        scores = scores if q.boost == 1.0 else scores * q.boost
+        return ids, scores, vals
+
+    def _bm25(self, fieldname: str, tbytes: bytes, ids: np.ndarray, tf: np.ndarray, seg: Segment) -> Any:
+        """``whoosh.scoring.bm25`` for every posting, operation for operation."""
+        if not self.schema[fieldname].scorable:
+            return tf  # WeightScorer: the weight is the score
+        idf = self.top.idf(fieldname, tbytes)
+        avgfl = self.top.avg_field_length(fieldname) or 1
+        lengths = seg.lengths(fieldname)
+        fl = np.ones(len(ids), dtype=np.float64) if lengths is None else _LENGTHS[lengths[ids]]
+        B, K1 = self.B, self.K1
+        return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+
+    def _and(self, q: wq.And, seg: Segment, restrict: np.ndarray | None) -> Result:
+        subs = q.subqueries
+        if not subs:
+            return _empty()
+        if len(subs) == 1:
+            return self._node(subs[0], seg, restrict)
+        sizes = [s.estimate_size(seg.reader) for s in subs]
+        # Smallest clause first, each next one only read where all before it matched; the scores
+        # are then added up in Whoosh's tree, over the documents every clause holds.
+        results: list[Result | None] = [None] * len(subs)
+        for i in sorted(range(len(subs)), key=lambda i: sizes[i]):
+            out = self._node(subs[i], seg, restrict)
+            results[i] = out
+            restrict = out[0] if restrict is None else np.intersect1d(restrict, out[0], assume_unique=True)
+        weighted = [(0 - size, r) for size, r in zip(sizes, results, strict=True)]
+        return self._boosted(_weighted_tree(_intersect, weighted), q.boost)
+
+    def _or(self, q: wq.Or, seg: Segment, restrict: np.ndarray | None) -> Result:
+        subs = q.subqueries
+        if not subs:
+            return _empty()
+        if len(subs) == 1:
+            return self._node(subs[0], seg, restrict)
+        if q.scale or q.minmatch:
+            raise Unsupported("Or.scale/minmatch")
+        # The scored search runs with needs_current=False: Whoosh's AUTO choice for that context.
+        if len(subs) < _OR_TOO_MANY and (len(subs) == 2 or seg.doccount > _OR_SMALL_SEGMENT):
+            # DefaultOr: a tree of unions weighted by each clause's estimated size
+            weighted = [(s.estimate_size(seg.reader), self._node(s, seg, restrict)) for s in subs]
+            return self._boosted(_weighted_tree(_union, weighted), q.boost)
+        return self._array_union([self._node(s, seg, restrict) for s in subs], q.boost)
+
+    @staticmethod
+    def _array_union(results: list[Result], boost: float) -> Result:
+        """Whoosh's ArrayUnionMatcher: ``a[doc] += score * boost`` over the clauses in order, and
+        only documents whose total is above zero match."""
+        nonempty = [r for r in results if len(r[0])]
+        if not nonempty:
+            return _empty()
+        docs = np.unique(np.concatenate([r[0] for r in nonempty]))
+        scores = np.zeros(len(docs), dtype=np.float64)
+        for ids, s in nonempty:
+            scores[np.searchsorted(docs, ids)] += s * boost
+        keep = scores > 0
+        return docs[keep], scores[keep]
+
+    def _and_not(self, q: wq.AndNot, seg: Segment, restrict: np.ndarray | None) -> Result:
+        docs, scores = self._node(q.a, seg, restrict)
+        if len(docs) == 0:
+            return docs, scores
+        neg, _ = self._node(q.b, seg, docs)
+        if len(neg):
+            keep = ~np.isin(docs, neg, assume_unique=True)
+            docs, scores = docs[keep], scores[keep]
+        return docs, scores
+
+    def _phrase(self, q: Phrase, seg: Segment, restrict: np.ndarray | None) -> Result:
+        if q.slop != 1 or q.char_ranges:
+            raise Unsupported("Phrase slop")
+        fieldname = q.fieldname
+        if fieldname not in self.schema:
+            return _empty()
+        field = self.schema[fieldname]
+        if not field.format or not field.format.supports("positions"):
+            raise Unsupported("Phrase on a field without positions")
+        words = []
+        for word in q.words:
+            tbytes = self._term_bytes(fieldname, word)
+            if tbytes is None or (fieldname, tbytes) not in seg.reader:
+                return _empty()
+            words.append(tbytes)
+        # Rarest word first; the others are read only in the blocks of the documents left. Then
+        # the positions, only in the blocks of the documents holding every word.
+        terms: list[Any] = [None] * len(words)
+        inflated: dict[int, bytes] = {}  # this phrase's blocks, decompressed once for both passes
+        order = sorted(range(len(words)), key=lambda i: seg.reader.doc_frequency(fieldname, words[i]))
+        for i in order:
+            terms[i] = self._term(wq.Term(fieldname, words[i]), seg, restrict=restrict, inflated=inflated)
+            found = terms[i][0]
+            restrict = found if restrict is None else np.intersect1d(restrict, found, assume_unique=True)
+            if len(restrict) == 0:
+                return _empty()
+        docs, scores = _binary_tree(_intersect, [(t[0], t[1]) for t in terms])
+        if len(docs) == 0:
+            return _empty()
+        positions = [seg.postings(fieldname, w, True, docs, inflated) for w in words]
+        keep = _phrase_docs(docs, positions)
+        return self._boosted((docs[keep], scores[keep]), q.boost)
+
+
+#: One posting's value in a ``formats.Positions`` field: a 4-byte big-endian count, then the
+#: position deltas pickled (protocol 2) as a list: this header, ``(``, ``K<byte>`` each (deltas
+#: under 256), ``e`` (one delta: ``K<byte>a``), and a final ``.`` that may be cut off.
+_LIST_HEADER = np.frombuffer(b"\x80\x02]q\x00", dtype=np.uint8)
+_K, _M, _J, _MARK, _APPENDS, _APPEND = (ord(c) for c in "KMJ(ea")
+#: Values with up to this many positions and ints over a byte are read a position a step.
+_WALK_MAX = 256
+
+
+def _segment_arange(counts: np.ndarray) -> np.ndarray:
+    """0..n-1 for each n in ``counts``, end to end.
+
+    >>> _segment_arange(np.array([2, 0, 3])).tolist()
+    [0, 1, 0, 1, 2]
+    """
+    total = int(counts.sum())
+    return np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
+def _joined(values: list[Any]) -> tuple[bytes, list[Any]]:
+    """Posting values as read by :func:`_load_block` (latin-1 text, or bytes where a block was
+    fully unpickled), joined into one byte string with one encode; and the values."""
+    try:
+        return "".join(values).encode("latin-1"), values
+    except TypeError:  # text and bytes mixed
+        raw = [_value_bytes(v) for v in values]
+        return b"".join(raw), raw
+
+
+_SLICE_START = operator.attrgetter("start")
+
+
+def _positions(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of each posting's value, flattened, with how many each posting has.
+
+    Most values hold only one-byte deltas: those are read with numpy straight from the joined
+    bytes (every byte the layout fixes is checked); any other is unpickled.
+
+    >>> from whoosh.formats import Positions
+    >>> f = Positions()
+    >>> pos, n = _positions([f.encode([3]), f.encode([0, 5, 300, 301]), f.encode([7, 9])[:-1]])
+    >>> pos.tolist(), n.tolist()
+    ([3, 0, 5, 300, 301, 7, 9], [1, 4, 2])
+    """
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    try:
+        joined = b"".join(values)
+    except TypeError:  # latin-1 text from _load_block
+        joined, values = _joined(values)
+    buf = np.frombuffer(joined, dtype=np.uint8)
+    lens = np.fromiter(map(len, values), dtype=np.int64, count=n)  # a latin-1 str: one char a byte
+    starts = np.cumsum(lens) - lens
+    ok = lens >= 12
+    at = np.where(ok, starts, 0)
+    b = buf.astype(np.int64)
+
+    def byte(offset: np.ndarray) -> np.ndarray:
+        return b[np.minimum(offset, len(b) - 1)]
+
+    count = (byte(at) << 24) | (byte(at + 1) << 16) | (byte(at + 2) << 8) | byte(at + 3)
+    multi = (count > 1).astype(np.int64)
+    dot = (byte(at + lens - 1) == ord(".")).astype(np.int64)
+    ok &= count > 0
+    for j, expected in enumerate(_LIST_HEADER.tolist()):
+        ok &= byte(at + 4 + j) == expected
+    ok &= (multi == 0) | (byte(at + 9) == _MARK)
+    first = at + 9 + multi  # the first int's opcode
+    framed = ok.copy()  # the header is right; the ints may be wider than a byte
+    ok &= lens == 4 + 5 + multi + 2 * count + 1 + dot
+    ok &= byte(at + lens - 1 - dot) == np.where(multi == 1, _APPENDS, _APPEND)
+    lengths = np.where(ok, count, 0)
+    op = np.repeat(first, lengths) + 2 * _segment_arange(lengths)
+    bad_op = b[op] != _K
+    if bad_op.any():  # a K slot holding something else: read those values another way
+        owner = np.repeat(np.arange(n), lengths)
+        ok[np.unique(owner[bad_op])] = False
+        lengths = np.where(ok, count, 0)
+        op = np.repeat(first, lengths) + 2 * _segment_arange(lengths)
+    deltas = b[op + 1]
+    # Values with wider ints (K, M or J opcodes: 1, 2 or 4 bytes), walked all at once, one int
+    # a step; long ones (or pickle's 1,000-item batches) are unpickled.
+    walk = np.flatnonzero(framed & ~ok & (count <= _WALK_MAX))
+    walked = np.zeros(n, dtype=bool)
+    walked_deltas = np.zeros(0, dtype=np.int64)
+    if len(walk):
+        cnt = count[walk]
+        dest = np.cumsum(cnt) - cnt
+        walked_deltas = np.zeros(int(cnt.sum()), dtype=np.int64)
+        cursor = first[walk].copy()
+        good = np.ones(len(walk), dtype=bool)
+        for j in range(int(cnt.max())):
+            act = np.flatnonzero(good & (cnt > j))
+            if len(act) == 0:
+                break
+            c = cursor[act]
+            code = byte(c)
+            one, two, four = code == _K, code == _M, code == _J
+            value = byte(c + 1) + np.where(two | four, byte(c + 2) << 8, 0)
+            value += np.where(four, (byte(c + 3) << 16) + (byte(c + 4) << 24), 0)
+            walked_deltas[dest[act] + j] = value
+            cursor[act] = c + np.where(one, 2, np.where(two, 3, 5))
+            good[act[~(one | two | four)]] = False
+        ends = at[walk] + lens[walk] - 1 - dot[walk]  # where the closing e / a must be
+        good &= (cursor == ends) & (byte(cursor) == np.where(multi[walk] == 1, _APPENDS, _APPEND))
+        walked[walk[good]] = True
+        keep = np.repeat(good, cnt)
+        walked_deltas = walked_deltas[keep]
+        lengths[walk[good]] = count[walk[good]]
+    slow = np.flatnonzero(~ok & ~walked).tolist()
+    lists = []
+    if slow:
+        raw = [_value_bytes(values[i]) for i in slow]
+        lists = [pickle.loads(v[4:] if v.endswith(b".") else v[4:] + b".") for v in raw]
+        lengths[slow] = [len(x) for x in lists]
+    if len(walk) or slow:
+        flat = np.empty(int(lengths.sum()), dtype=np.int64)
+        flat[np.repeat(ok, lengths)] = deltas
+        flat[np.repeat(walked, lengths)] = walked_deltas
+        if slow:
+            flat[np.repeat(~ok & ~walked, lengths)] = np.fromiter(chain.from_iterable(lists), dtype=np.int64)
+        deltas = flat
+    running = np.cumsum(deltas)
+    # restart the running sum at each posting: subtract what the earlier postings added up to
+    before = np.concatenate(([0], running))[np.cumsum(lengths) - lengths]
+    return running - np.repeat(before, lengths), lengths
+
+
+def _phrase_docs(docs: np.ndarray, terms: list[Any]) -> np.ndarray:
+    """Which of ``docs`` (all holding every word) have word i at position p + i for some p."""
+    keys = None
+    stride = 0
+    per_word = []
+    for ids, _weights, vals in terms:
+        idx = np.searchsorted(ids, docs)
+        pos, lengths = _positions([vals[i] for i in idx.tolist()])
+        per_word.append((pos, lengths))
+        if len(pos):
+            stride = max(stride, int(pos.max()) + 2 * len(terms) + 1)
+    for i, (pos, lengths) in enumerate(per_word):
+        owner = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+        k = owner * stride + (pos - i + len(terms))
+        if len(k) > 1 and not bool((k[1:] > k[:-1]).all()):  # positions rise within a posting
+            k = np.unique(k)
+        if keys is None:
+            keys = k
+        else:
+            where = np.searchsorted(k, keys)
+            found = where < len(k)
+            found[found] = k[where[found]] == keys[found]
+            keys = keys[found]
+        if len(keys) == 0:
+            break
+    keep = np.zeros(len(docs), dtype=bool)
+    if keys is not None and len(keys):
+        keep[keys // stride] = True
+    return keep

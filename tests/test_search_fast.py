@@ -1,0 +1,288 @@
+"""The numpy query path gives the page Whoosh's own matchers give: same documents, same totals, same
+facet counts, same scores and order (ties included), for every kind of query and request.
+
+The index holds the five samples and a few hundred made-up articles in several files, then one
+file is rewritten and reindexed, so the generation has more than one segment and deleted docs.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from searchapp.indexer import reindex
+from searchapp.names import default_book
+from searchapp.search import GenerationSearcher
+from searchapp.store import require_current
+from searchapp.urlstate import from_args
+from tests.conftest import SAMPLE, warm_index_dir
+from tests.corpus import write_jsonl, write_many
+from tests.seed_queries import SEED_QUERIES
+
+QUERIES = [
+    "",
+    "army",
+    "forces",
+    "observatory",
+    "nothingmatchesthis",
+    "army forces",
+    "army desert strikes",
+    "town advance clashes monitor",
+    "army OR desert",
+    "army OR desert OR rebels",
+    "rebels OR militants OR fighters OR battle",
+    '"syrian observatory"',
+    '"forces moved"',
+    '"forces moved on"',
+    '"army forces"',
+    '"the syrian observatory said"',
+    '"strikes control" OR rebels',
+    '"army forces" desert',
+    "Qaryatain",
+    "Palmyra forces",
+    "Deir al-Zor",
+    "Deir Ezzor",
+    "=Quaryatayn",
+    "=Quaryatayn army",
+    "army -desert",
+    "army -desert -rebels",
+    '-"syrian observatory"',
+    "-army",
+    "title:report",
+    "title:palmyra OR homs",
+    'outlet:"Outlet A" army',
+    "outlet:nosuchoutlet",
+    "entity:palmyra",
+    "Homs OR Idlib OR Aleppo",
+    "report 7",
+] + [q for q, _ in SEED_QUERIES]
+
+VARIANTS: list[dict[str, str]] = [
+    {},
+    {"limit": "5"},
+    {"page": "3", "limit": "7"},
+    {"page": "40", "limit": "10"},
+    {"sort": "newest"},
+    {"sort": "oldest", "page": "2", "limit": "5"},
+    {"outlet": "Outlet B"},
+    {"from": "2016-03", "to": "2016-08"},
+    {"collapse": "1"},
+    {"collapse": "1", "page": "2", "limit": "5"},
+    {"count": "stories"},
+    {"exact": "1"},
+]
+
+
+@pytest.fixture(scope="module")
+def fast_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("fast")
+    articles = root / "articles"
+    shutil.copytree(SAMPLE, articles)
+    write_many(articles, files=4, per_file=80)
+    index = warm_index_dir(root / "index")
+    reindex([articles], index, workers=1)
+    write_jsonl(articles / "batch-0001.jsonl", 80, 80, seed=99)  # rewritten: deletions, new segment
+    write_jsonl(articles / "extra.jsonl", 1000, 30)
+    reindex([articles], index, workers=1)
+    return index
+
+
+@pytest.fixture(scope="module")
+def searcher(fast_index: Path) -> Any:
+    with GenerationSearcher(require_current(fast_index), default_book()) as s:
+        yield s
+
+
+def _page(searcher: GenerationSearcher, params: dict[str, str], fast: bool) -> dict[str, Any]:
+    searcher.fast = fast
+    try:
+        page = searcher.search(from_args(params)).to_json()
+    finally:
+        searcher.fast = True
+    del page["took_ms"]
+    return page
+
+
+def test_index_has_segments_and_deletions(searcher: GenerationSearcher) -> None:
+    assert len(searcher.evaluator.segments) > 1
+    assert not searcher.facets.live.all()
+
+
+@pytest.mark.parametrize("q", QUERIES)
+def test_fast_page_is_whooshs_page(searcher: GenerationSearcher, q: str) -> None:
+    for extra in VARIANTS:
+        params = {"q": q, **extra} if q else dict(extra)
+        assert _page(searcher, params, fast=True) == _page(searcher, params, fast=False), params
+
+
+@pytest.mark.parametrize("q", [q for q in QUERIES if q])
+def test_scores_and_order_of_every_match(searcher: GenerationSearcher, q: str) -> None:
+    """Beyond the page: every match's score, bit for bit, against Whoosh's scored search."""
+    from searchapp.query import Compiler, parse
+
+    compiled = Compiler(searcher.reader, searcher.book).compile(parse(q))
+    if compiled.query is None:
+        return
+    fast = searcher.evaluator.run(compiled.query)
+    assert fast is not None
+    docs, scores = fast
+    # Whoosh's unlimited collector: its top-N one prunes clauses and can miss the best documents
+    found = searcher.searcher.search(compiled.query, limit=None)
+    expected = sorted((hit.docnum, hit.score) for hit in found)
+    assert docs.tolist() == [d for d, _ in expected]
+    assert scores.tolist() == [s for _, s in expected]
+    order = np.lexsort((docs, -scores))
+    assert docs[order].tolist() == [hit.docnum for hit in found]
+
+
+@pytest.fixture(scope="module")
+def big_segment() -> Any:
+    """One segment of more than 5,000 documents: Whoosh then builds its ``Or`` as a weighted tree
+    of unions rather than an accumulating array, with another summation order to match."""
+    import random
+
+    from whoosh.filedb.filestore import RamStorage
+
+    from searchapp.schema import build_schema
+
+    rng = random.Random(3)
+    words = "army forces town advance clashes monitor desert road province rebels".split()
+    ix = RamStorage().create_index(build_schema())
+    with ix.writer() as w:
+        for n in range(5200):
+            body = " ".join(rng.choice(words) for _ in range(rng.randint(3, 40)))
+            title = " ".join(rng.choice(words) for _ in range(rng.randint(1, 6)))
+            w.add_document(id=str(n), title=title, body=body, entity=rng.choice(["place:1", "place:2", ""]))
+    with ix.searcher() as s:
+        yield s
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "army",
+        "army OR desert OR rebels",
+        "army OR town OR province OR road OR monitor",
+        "army desert rebels",
+        '"army forces"',
+        '"army forces town"',
+        "(army OR desert) -rebels",
+    ],
+)
+def test_big_segment_scores(big_segment: Any, q: str) -> None:
+    from whoosh import query as wq
+
+    from searchapp.evaluate import Evaluator
+
+    def term(w: str) -> wq.Query:
+        return wq.Or([wq.Term("title", w), wq.Term("body", w), wq.Term("entity", "place:1")])
+
+    if q.startswith('"'):
+        words = q.strip('"').split()
+        query: wq.Query = wq.Or([wq.Phrase("title", words), wq.Phrase("body", words)])
+    elif " -" in q:
+        query = wq.AndNot(wq.Or([term("army"), term("desert")]), term("rebels"))
+    elif " OR " in q:
+        query = wq.Or([term(w) for w in q.split(" OR ")])
+    else:
+        query = wq.And([term(w) for w in q.split()])
+    live = np.ones(big_segment.doc_count_all(), dtype=bool)
+    fast = Evaluator(big_segment, live).run(query)
+    assert fast is not None
+    found = big_segment.search(query, limit=None)
+    expected = sorted((hit.docnum, hit.score) for hit in found)
+    assert fast[0].tolist() == [d for d, _ in expected]
+    assert fast[1].tolist() == [s for _, s in expected]
+
+
+def plain_facet_entries(
+    searcher: GenerationSearcher, name: str, counts: np.ndarray, selected: set[str], top: int
+) -> tuple[list[tuple[str, list[tuple[int, str]]]], bool]:
+    """The facet list built the plain way: every counted value into Python, sorted per kind."""
+    from searchapp.schema import ENTITY_TYPES
+
+    table = searcher.facets.tables[name]
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for i in np.flatnonzero(counts):
+        value = table.values[i]
+        kind = value.split(":", 1)[0] if name == "entity" else ""
+        if name == "entity" and kind not in ENTITY_TYPES:
+            continue
+        groups.setdefault(kind, []).append((-int(counts[i]), value))
+    for v in selected:
+        kind = v.split(":", 1)[0] if name == "entity" else ""
+        if all(v != value for _, value in groups.get(kind, [])):
+            groups.setdefault(kind, []).append((0, v))
+    out = []
+    truncated = False
+    for kind in sorted(groups, key=lambda k: list(ENTITY_TYPES).index(k) if k in ENTITY_TYPES else 0):
+        ranked = sorted(groups[kind])
+        out.append((kind, ranked[:top] + [x for x in ranked[top:] if x[1] in selected]))
+        truncated = truncated or len(ranked) > top
+    return out, truncated
+
+
+@pytest.mark.parametrize("top", [1, 3, 10, 100])
+def test_facet_lists_match_the_plain_way(searcher: GenerationSearcher, top: int) -> None:
+    from searchapp.search import ENTITY_TYPES
+
+    rng = np.random.default_rng(top)
+    for name in ("outlet", "agency", "entity"):
+        table = searcher.facets.tables[name]
+        n = len(table.values)
+        for trial in range(12):
+            counts = rng.integers(0, 4, size=n) * (rng.random(n) < 0.6)
+            picks = (
+                [table.values[i] for i in rng.choice(n, size=min(n, trial % 4), replace=False)] if n else []
+            )
+            selected = set(picks) | ({"other:nothing", "place:unknown-here"} if trial % 3 == 0 else set())
+            groups = searcher._facet_groups(name, counts, selected, limit=top + trial % 3)
+            fast, truncated = [], False
+            for kind in sorted(groups, key=lambda k: list(ENTITY_TYPES).index(k) if k in ENTITY_TYPES else 0):
+                ranked, extra, size = groups[kind]
+                fast.append((kind, ranked[:top] + [x for x in ranked[top:] if x[1] in selected] + extra))
+                truncated = truncated or size > top
+            assert (fast, truncated) == plain_facet_entries(searcher, name, counts, selected, top)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_positions_read_as_whoosh_wrote_them(seed: int) -> None:
+    """The numpy reading of position values, on one-byte deltas and on everything else (long
+    gaps, lists past pickle's 1,000-item batches, a value with its final STOP cut off)."""
+    import random
+
+    from whoosh.formats import Positions
+
+    from searchapp.evaluate import _positions
+
+    fmt = Positions()
+    rng = random.Random(seed)
+    values, expected = [], []
+    for _ in range(rng.randint(1, 60)):
+        n = rng.choice([1, 1, 2, 3, 10, 200, 1001, 1002])
+        found = sorted(rng.sample(range(max(2 * n, rng.choice([50, 300, 5000, 100_000]))), n))
+        value = fmt.encode(found)
+        values.append(value[:-1] if rng.random() < 0.5 and value.endswith(b".") else value)
+        expected.append(found)
+    if seed % 2:  # as the positions pass reads them: latin-1 text, some blocks as bytes
+        values = [v.decode("latin-1") if seed == 1 or rng.random() < 0.8 else v for v in values]
+    pos, lengths = _positions(values)
+    assert pos.tolist() == [p for found in expected for p in found]
+    assert lengths.tolist() == [len(found) for found in expected]
+
+
+def test_threads_sharing_a_searcher_get_the_same_pages(searcher: GenerationSearcher) -> None:
+    """Web threads share one searcher: its posting reads must not disturb one another."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    params = [{"q": q} for q in QUERIES if q] * 3
+    alone = [_page(searcher, p, fast=True) for p in params]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda p: searcher.search(from_args(p)).to_json(), params))
+    for page in together:
+        del page["took_ms"]
+    assert together == alone
