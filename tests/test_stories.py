@@ -3,13 +3,16 @@ article page's "Same story elsewhere", and the spellings view. Real indexes, the
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from searchapp import stories
 from searchapp.cli import main
 from searchapp.indexer import reindex
 from searchapp.ingest import Article, read_paths
@@ -339,3 +342,54 @@ def test_an_index_built_without_stories_gets_them_on_the_next_run(tmp_path: Path
     assert stories_of(index)[1]["002"] == ids["000"]  # sketched from the stored bodies
     gen = current_generation(index)
     assert gen is not None and read_json(gen / "meta.json")["stories"]["stories"] == 1
+
+
+def _all_pairs_links(store: SketchStore) -> set[tuple[int, int, int, bool]]:
+    """The copy test the plain way: count every pair of holders of every hash held by 2..DF_CAP."""
+    holders: dict[int, list[int]] = {}
+    for i in range(len(store.ids)):
+        for h in set(store.get(i).tolist()):
+            holders.setdefault(h, []).append(i)
+    shared: dict[tuple[int, int], int] = {}
+    for owners in holders.values():
+        if 2 <= len(owners) <= stories.DF_CAP:
+            for x, y in itertools.combinations(sorted(owners), 2):
+                shared[(x, y)] = shared.get((x, y), 0) + 1
+    sizes = np.diff(store.offsets)
+    out = set()
+    for (x, y), s in shared.items():
+        small, large = min(sizes[x], sizes[y]), max(sizes[x], sizes[y])
+        if s >= stories.MIN_SHARED and s >= stories.CONTAINMENT * small and s >= stories.COVERAGE * large:
+            out.add((x, y, s, bool(s >= stories.CONTAINMENT * large)))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_copy_links_through_rare_and_common_hashes_equal_all_pairs(seed: int, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Common hashes are counted only among articles that hold many of them, plus a check of the
+    pairs the rare ones bring up: the links must be the plain all-pairs count's, exactly."""
+    monkeypatch.setattr(stories, "RARE_DF", 4)
+    monkeypatch.setattr(stories, "DF_CAP", 40)
+    rng = np.random.default_rng(seed)
+    phrases = np.arange(1, 60, dtype=np.uint32)  # common: held by many articles
+    wires = [np.unique(rng.integers(1000, 100_000, 30).astype(np.uint32)) for _ in range(4)]
+    items = []
+    for i in range(160):
+        own = rng.integers(10**6, 10**9, int(rng.integers(3, 40))).astype(np.uint32)
+        parts = [own, rng.choice(phrases, int(rng.integers(0, 12)), replace=False)]
+        if i % 3 == 0:  # a copy of a wire story: whole, cut, or reprinted by many (its hashes turn common)
+            wire = wires[i % 4]
+            parts.append(wire[: int(rng.integers(5, len(wire) + 1))])
+        items.append((f"a{i:03d}", 20160101, np.unique(np.concatenate(parts))))
+    for j in range(20):  # short pairs that pass only with the two common phrases they also share
+        both = np.concatenate(([200_000 + 3 * j, 200_001 + 3 * j, 200_002 + 3 * j], phrases[j : j + 2]))
+        for k in range(2):
+            own = np.array([300_000 + 4 * j + 2 * k, 300_001 + 4 * j + 2 * k])
+            items.append((f"b{j:02d}{k}", 20160101, np.unique(np.concatenate((both, own)).astype(np.uint32))))
+    store = SketchStore.from_items(items)
+    links = stories.copy_links(store)
+    got = set(
+        zip(links.a.tolist(), links.b.tolist(), links.shared.tolist(), links.mutual.tolist(), strict=True)
+    )
+    assert got == _all_pairs_links(store)
+    assert len(got) > 50  # the case is not vacuous: many pairs pass
