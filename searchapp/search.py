@@ -509,10 +509,14 @@ class GenerationSearcher:
         with self._lock:
             return self._article(article_id)
 
-    def _article(self, article_id: str) -> dict[str, Any]:
+    def _docnum(self, article_id: str) -> int:
         docnum = self.searcher.document_number(id=article_id)
         if docnum is None:
             raise NotFound(f"no article with id {article_id!r}")
+        return docnum
+
+    def _article(self, article_id: str) -> dict[str, Any]:
+        docnum = self._docnum(article_id)
         stored = dict(self.searcher.stored_fields(docnum)["doc"])
         stored["published_label"] = _date_label(stored.get("published"), stored.get("date_inferred", False))
         return stored
@@ -524,9 +528,7 @@ class GenerationSearcher:
             return self._story(article_id)
 
     def _story(self, article_id: str) -> dict[str, Any]:
-        docnum = self.searcher.document_number(id=article_id)
-        if docnum is None:
-            raise NotFound(f"no article with id {article_id!r}")
+        docnum = self._docnum(article_id)
         stored = self.searcher.stored_fields(docnum)["doc"]
         found = self.stories.story(docnum)
         if found is None:
