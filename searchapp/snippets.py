@@ -46,9 +46,17 @@ def hit_spans(text: str, terms: set[str], surfaces: Iterable[str]) -> list[tuple
     for surface in alone:
         one = r"(?<!\w)" + re.escape(surface) + r"(?!\w)"
         spans.extend(m.span() for m in re.finditer(one, text))
-    spans.sort()
+    return merge_spans(spans)
+
+
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching spans joined, in order.
+
+    >>> merge_spans([(5, 9), (0, 3), (2, 4), (9, 10)])
+    [(0, 4), (5, 10)]
+    """
     merged: list[tuple[int, int]] = []
-    for start, end in spans:
+    for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from searchapp.snippets import best_window, hit_spans
+from searchapp.snippets import best_window, hit_spans, merge_spans
 
 WORDS = ["Deir", "ez-Zor", "Deir ez-Zor", "Bab", "al", "Bab al Bab", "x", "town", "army's", "Raqqa"]
 
@@ -18,14 +18,7 @@ def plain_surface_spans(text: str, surfaces: list[str]) -> list[tuple[int, int]]
     for surface in surfaces:
         if surface:
             spans.extend(m.span() for m in re.finditer(r"(?<!\w)" + re.escape(surface) + r"(?!\w)", text))
-    spans.sort()
-    merged: list[tuple[int, int]] = []
-    for start, end in spans:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
+    return merge_spans(spans)
 
 
 def plain_best_start(text: str, spans: list[tuple[int, int]], width: int) -> int:
