@@ -251,7 +251,7 @@ def copy_links(store: SketchStore) -> Links:
     rare = (df >= 2) & (df <= RARE_DF)
     common = (df > RARE_DF) & (df <= DF_CAP)
     held = np.repeat(common, df)  # per posting: its hash is common
-    cowner, chash = owner[held], np.repeat(np.arange(len(df)), df)[held]
+    cowner, chash = owner[held], np.repeat(np.flatnonzero(common), df[common])
     ncommon = np.bincount(cowner, minlength=n)
     heavy = ncommon >= np.maximum(MIN_SHARED, COVERAGE * sizes)
     keys = [_pair_keys(starts[rare], df[rare], owner, n)]
