@@ -198,6 +198,21 @@ def test_big_place_gate_agrees_with_full_fuzzy_match(sample_texts: list[str]) ->
     assert asked > 1000
 
 
+def test_remembered_runs_give_what_a_fresh_lookup_gives(
+    sample_texts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run cache keys on everything a run's place lookup reads: the same text seen again, and
+    every run recomputed with nothing remembered, give the same candidates."""
+    extractor = default_book().extractor
+    lex = default_book().gaz.lexicon
+    first = [extractor.scan(t, extract.tokenize(t, lex, extractor.keep_lower))[1] for t in sample_texts]
+    again = [extractor.scan(t, extract.tokenize(t, lex, extractor.keep_lower))[1] for t in sample_texts]
+    monkeypatch.setattr(extract, "RUN_CACHE_MAX", 0)  # cleared before every store: only the last run is kept
+    fresh = [extractor.scan(t, extract.tokenize(t, lex, extractor.keep_lower))[1] for t in sample_texts]
+    assert first == again == fresh
+    assert sum(c.kind == "place" for cands in fresh for c in cands) > 500
+
+
 # --- story sketches ---------------------------------------------------------------------------------
 
 

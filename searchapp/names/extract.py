@@ -48,6 +48,8 @@ _UPPER_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _LOWER_BYTES = _UPPER_BYTES.lower()
 _LINK_SEPS = frozenset({" ", "-", "\u2011", "\u00a0"})
 _SENT_END = frozenset(".!?:;\"“”‘’'()[]–—|")
+#: Capitalised runs whose place lookup is remembered (see :meth:`Extractor.run_place`); ~200 bytes each.
+RUN_CACHE_MAX = 200_000
 
 
 @dataclass(slots=True)
@@ -228,6 +230,7 @@ class Extractor:
         for d in (self.cs_index, self.ci_index):
             for v in d.values():
                 v.sort(key=lambda t: -len(t[0]))
+        self._runs: dict[tuple, tuple[int, tuple[tuple[int, int], ...]] | None] = {}
         words = {w for _e, toks, _cs in alias_forms for w in toks[1:]}
         self.keep_lower = frozenset(
             {w for w in words if w[:1].islower()} | _ARTICLES_HYPHEN | _LINKERS | {w.lower() for w in words}
@@ -373,16 +376,11 @@ class Extractor:
             j = i + 1
             while j < n and j - i < 4 and toks[j].cap and toks[j].link_before:
                 j += 1
-            found = None
-            for k in range(j, i, -1):
-                cands = self.place_candidates(text, toks, i, k)
-                if cands and self.choose_place(cands, None, self._short(text, toks, i, k)) is not None:
-                    found = (k, cands)
-                    break
+            found = self.run_place(text, toks, i, j)
             if found:
                 flush()
-                out.append(Cand(i, found[0], "place", found[1]))
-                i = found[0]
+                out.append(Cand(i, i + found[0], "place", found[1]))
+                i += found[0]
                 continue
             if other_run and not t.link_before:
                 flush()
@@ -390,6 +388,37 @@ class Extractor:
             i += 1
         flush()
         return toks, out
+
+    def run_place(
+        self, text: str, toks: list[Tok], i: int, j: int
+    ) -> tuple[int, tuple[tuple[int, int], ...]] | None:
+        """The longest place at the start of the capitalised run ``i:j``: (its length in tokens, its
+        candidates), or None.
+
+        The answer depends only on the run's text, its words, where they end and whether it opens a
+        sentence, and the same runs come back article after article (names, sentence-initial words):
+        cached on exactly those, it is looked up instead of matched against the gazetteer again."""
+        base = toks[i].pre
+        key = (
+            text[base : toks[j - 1].end],
+            toks[i].sent_init,
+            *[(toks[k].text, toks[k].pre - base, toks[k].end - base) for k in range(i, j)],
+        )
+        cache = self._runs
+        try:
+            return cache[key]
+        except KeyError:
+            pass
+        found = None
+        for k in range(j, i, -1):
+            cands = self.place_candidates(text, toks, i, k)
+            if cands and self.choose_place(cands, None, self._short(text, toks, i, k)) is not None:
+                found = (k - i, cands)
+                break
+        if len(cache) >= RUN_CACHE_MAX:
+            cache.clear()
+        cache[key] = found
+        return found
 
     def other_cand(self, toks: list[Tok], run: list[int]) -> Cand | None:
         while run and (toks[run[0]].text.lower() in BUILTIN_LEXICON or toks[run[0]].text in _LINKERS):
