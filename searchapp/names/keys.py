@@ -184,8 +184,11 @@ def _fold_vowel_run(run: str) -> str:
     return "".join(res)
 
 
+@lru_cache(maxsize=262144)
 def _fold_word(w: str) -> str:
-    """Fold one lowercase ASCII word to class symbols (consonants upper-case letters, vowels A/E/I/U)."""
+    """Fold one lowercase ASCII word to class symbols (consonants upper-case letters, vowels A/E/I/U).
+
+    Cached per word: the spans of a capitalised run ("Felt Al Awaynat", "Al Awaynat") share words."""
     out: list[str] = []
     i, n = 0, len(w)
     while i < n:
