@@ -62,6 +62,10 @@ SAME = [
     ("Port Sudan", "Bur Sudan"),
     ("Bani Walid", "Bani Ualid"),
     ("Adri", "Idri"),
+    # a stem without its -at against the feminine -a it stands for; jim written g
+    ("Nusayrat", "Nuseira"),
+    ("Tamanat", "Tamana"),
+    ("Dilinjat", "Dilingat"),
 ]
 
 DIFFERENT = [
@@ -95,6 +99,11 @@ DIFFERENT = [
     ("‘Ajjūl", "Al Jawl"),
     ("Tanzim", "Tanzania"),
     ("Zeramedine", "Ar Ramadin"),
+    # a plural -at against a bare stem; jim against a q or gh (qaf, ghayn)
+    ("Hammam", "Hammamat"),
+    ("Ihsim", "Al Husaymat"),
+    ("Jassem", "Ghasm"),
+    ("Sajin", "Saqayn"),
 ]
 
 

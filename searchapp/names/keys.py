@@ -152,6 +152,7 @@ _VOWEL_MULTI = [
 _VOWEL_SINGLE = {"a": "A", "e": "E", "i": "I", "y": "I", "o": "U", "u": "U", "w": "U"}
 _VOWEL_LETTERS = frozenset("aeiouyw")
 VOWEL_CLASSES = frozenset("AEIU")
+_VOWEL_SET = "AEIU"
 # Vowel costs by where the vowel stands (see _vowel_costs). Measured on the dev half of bench/names_eval.py:
 # how often each kind of vowel change separates two spellings of one place vs names of two places.
 # before the first consonant: alef/ʿayn + an unwritten vowel (ʿInak ~ Anak, Idri ~ Adri, Addali ~ Ad Dali)
@@ -256,9 +257,24 @@ def canonical_forms(name: str) -> tuple[str, ...]:
     >>> canonical_forms("Hamah") == canonical_forms("Hama")
     True
     """
+    return _forms(name)[0]
+
+
+def _at_stems(name: str) -> frozenset[str]:
+    """The forms of *name* made by dropping an "-at" ending (see :func:`_forms`).
+
+    >>> canonical_forms("Nusayrat"), _at_stems("Nusayrat")
+    (('NUSIRAT', 'NUSIR'), frozenset({'NUSIR'}))
+    """
+    return _forms(name)[1]
+
+
+@lru_cache(maxsize=262144)
+def _forms(name: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The canonical forms of *name*, and those of them made by dropping an "-at" ending."""
     words = _words(translit(name))
     if not words:
-        return ()
+        return (), frozenset()
     alts: list[tuple[str, ...]] = []
     for idx, w in enumerate(words):
         w = _WORD_FIX.get(w, w)
@@ -274,13 +290,16 @@ def canonical_forms(name: str) -> tuple[str, ...]:
         for f in _feminine_variants("".join(_fold_word(w) for w in combo)):
             if f and f not in forms:
                 forms.append(f)
-    # construct-state / feminine "-at" ending as a variant (Nusayrat ~ Nuseira)
+    # construct-state / feminine "-at" ending as a variant (Nusayrat ~ Nuseira); spelling_match pairs such a
+    # stem only with a form that ends in a vowel, the -a the -at stands for (see spelling_match)
+    stems: list[str] = []
     for f in list(forms):
         if len(f) > 4 and f[-1] == "T" and f[-2] in "AE":
             g = f[:-2]
             if g not in forms:
                 forms.append(g)
-    return tuple(forms)
+                stems.append(g)
+    return tuple(forms), frozenset(stems)
 
 
 def _glued_article_stem(w: str, first: bool) -> str:
@@ -554,14 +573,19 @@ def spelling_match(a: str, b: str) -> bool:
     ua, ub = _unvocalised(a), _unvocalised(b)
     extra = QK_MISMATCH if _qk_mismatch(a, b) else 0.0
     ayn_a, ayn_b = _ayn_initial(a), _ayn_initial(b)
+    stems_a, stems_b = _at_stems(a), _at_stems(b)
     for fa in canonical_forms(a):
         for fb in canonical_forms(b):
+            if (fa in stems_a and fb[-1] not in _VOWEL_SET) or (fb in stems_b and fa[-1] not in _VOWEL_SET):
+                continue  # a stem without its -at stands for a feminine -a: Hammamat is not Hammam
             thr = _pair_threshold(fa, fb)
             if thr < 0:
                 continue
             pen = extra
             if (ayn_a and _dropped_initial_vowel(fa, fb)) or (ayn_b and _dropped_initial_vowel(fb, fa)):
                 pen += AYN_DROPPED
+            if _jim_as_uvular(a, fa, b, fb) or _jim_as_uvular(b, fb, a, fa):
+                pen += JIM_AS_UVULAR
             if _form_distance(fa, fb, ua, ub, thr + 1e-6) + pen <= thr + 1e-9:
                 return True
     return False
@@ -585,6 +609,7 @@ def _dropped_initial_vowel(x: str, y: str) -> bool:
 
 QK_MISMATCH = 0.3
 AYN_DROPPED = 0.25
+JIM_AS_UVULAR = 0.3
 _AYN_MARKS = "'`\u2018\u2019\u02bf\u02be"
 
 
@@ -614,6 +639,19 @@ def _k_letters(name: str) -> tuple[str, ...]:
     """
     found = _K_LETTER.findall(" ".join(_words(translit(name))))
     return tuple({"qu": "q", "ck": "k", "c": "k", "x": "k"}.get(x, x) for x in found if x not in ("kh", "ch"))
+
+
+def _jim_as_uvular(x: str, fx: str, y: str, fy: str) -> bool:
+    """True when form *fx* has a jim (J) more than *fy* and *y* writes no g or k. The folding lets j stand for
+    k-class letters because Egyptian and Sudanese jim is g (Dilinjat ~ Dilingat), but a q or gh spells qaf or
+    ghayn, never a jim (Jassem / Ghasm, Sajin / Saqayn).
+
+    >>> _jim_as_uvular("Jassem", "JASEM", "Ghasm", "KASM")
+    True
+    >>> _jim_as_uvular("Dilinjat", "DILINJAT", "Dilingat", "DILINKAT")
+    False
+    """
+    return fx.count("J") > fy.count("J") and not ("g" in _k_letters(y) or "k" in _k_letters(y))
 
 
 def _qk_mismatch(a: str, b: str) -> bool:
