@@ -66,6 +66,10 @@ SAME = [
     ("Nusayrat", "Nuseira"),
     ("Tamanat", "Tamana"),
     ("Dilinjat", "Dilingat"),
+    # a long a written o; a final -ia that is i + ʿayn + a, not the nisba -iya
+    ("Salalah", "Salola"),
+    ("Jizan", "Jizon"),
+    ("Tamana", "Tamāni‘ah"),
 ]
 
 DIFFERENT = [
@@ -104,6 +108,10 @@ DIFFERENT = [
     ("Ihsim", "Al Husaymat"),
     ("Jassem", "Ghasm"),
     ("Sajin", "Saqayn"),
+    # the feminine -a against the nisba -iya: two words of one stem
+    ("At Tarfah", "Tarfaya"),
+    ("Zahira", "Az Zahiriyah"),
+    ("Rumaitha", "Rumaithiya"),
 ]
 
 

@@ -161,6 +161,7 @@ INITIAL_VOWEL_INDEL = 0.1
 FIRST_VOWEL_SUB = 0.4  # first-syllable short vowels, before the second consonant
 LATER_VOWEL_INDEL = 0.5
 VOWEL_SUB = 0.75  # a/i/u after the first syllable: often long vowels, a change makes another name
+LATER_AU_SUB = 0.5  # ... but a long a is said and written o in Persian, Tajik, Kurdish (Salalah ~ Salola)
 FINAL_VOWEL_SUB = 0.5  # after the last consonant: case and feminine endings vary (Tunisi ~ Tunisa)
 FINAL_A_INDEL = 0.35  # a feminine ending -a written or not
 E_INDEL = 0.05  # a lone e is mostly a French mute or helping vowel (Kafer ~ Kafr)
@@ -260,18 +261,13 @@ def canonical_forms(name: str) -> tuple[str, ...]:
     return _forms(name)[0]
 
 
-def _at_stems(name: str) -> frozenset[str]:
-    """The forms of *name* made by dropping an "-at" ending (see :func:`_forms`).
-
-    >>> canonical_forms("Nusayrat"), _at_stems("Nusayrat")
-    (('NUSIRAT', 'NUSIR'), frozenset({'NUSIR'}))
-    """
-    return _forms(name)[1]
-
-
 @lru_cache(maxsize=262144)
 def _forms(name: str) -> tuple[tuple[str, ...], frozenset[str]]:
-    """The canonical forms of *name*, and those of them made by dropping an "-at" ending."""
+    """The canonical forms of *name*, and those of them made by dropping an "-at" ending.
+
+    >>> _forms("Nusayrat")
+    (('NUSIRAT', 'NUSIR'), frozenset({'NUSIR'}))
+    """
     words = _words(translit(name))
     if not words:
         return (), frozenset()
@@ -429,6 +425,7 @@ def name_keys(name: str) -> frozenset[str]:
 # vowel-aware distance
 # --------------------------------------------------------------------------------------------------------
 _VOWEL_VOWEL = -1.0  # marks a change of a/i/u: its cost depends on where the vowels stand
+_A_U = -2.0  # the same for a against o/u, capped at LATER_AU_SUB
 
 
 def _sub_cost(a: str, b: str) -> float:
@@ -436,7 +433,7 @@ def _sub_cost(a: str, b: str) -> float:
         return 0.0
     va, vb = a in VOWEL_CLASSES, b in VOWEL_CLASSES
     if va and vb:
-        return E_SUB if "E" in (a, b) else _VOWEL_VOWEL
+        return E_SUB if "E" in (a, b) else _A_U if a + b in ("AU", "UA") else _VOWEL_VOWEL
     if va or vb:
         return 1.5
     if "C" in (a, b) and (a in "XQ" or b in "XQ"):
@@ -459,7 +456,8 @@ def _vowel_costs(form: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
     Vowels before the first consonant (an alef or ʿayn with an unwritten vowel) vary freely; those of the
     first syllable (before the second consonant) are unwritten short vowels (Nuhud ~ Nahud, Hirmil ~ Harmal);
     later ones are more often long vowels written in Arabic, whose change makes another name (Karamah /
-    Karimah); endings after the last consonant vary again (Tunisi ~ Tunisa). Consonants cost 1.
+    Karimah); endings after the last consonant vary again (case endings), except where they make another word
+    (see :func:`_ending_penalty`). Consonants cost 1.
 
     >>> _vowel_costs("IDARA")
     ((0.1, 1.0, 0.4, 1.0, 0.5), (0.1, 1.0, 0.4, 1.0, 0.35))
@@ -496,11 +494,13 @@ def spelling_distance(
 
     Vowels missing on an unvocalised side (Arabic script) cost nothing; other vowel changes cost by position
     (see :func:`_vowel_costs`): a first-syllable change is cheap (Homs/Hims), a later one dear
-    (Karamah/Karimah). Past *limit* it stops early and returns a value above the limit (the gazetteer only
-    asks "within the threshold?").
+    (Karamah/Karimah), less so a against o/u (a long a written o: Salalah ~ Salola). Past *limit* it stops
+    early and returns a value above the limit (the gazetteer only asks "within the threshold?").
 
     >>> spelling_distance("HUMS", "HIMS"), spelling_distance("KARAMA", "KARIMA")
     (0.4, 0.75)
+    >>> spelling_distance("SALALA", "SALULA")
+    0.5
     >>> spelling_distance("KRITIN", "KARIATIN", a_unvocalised=True)
     0.0
     >>> spelling_distance("DAMAM", "DAMAN")
@@ -525,7 +525,10 @@ def spelling_distance(
         for j in range(1, m + 1):
             sub = _SUB[ai, b[j - 1]]
             if sub < 0.0:
+                au = sub == _A_U
                 sub = va if va > sub_b[j - 1] else sub_b[j - 1]
+                if au and sub > LATER_AU_SUB:
+                    sub = LATER_AU_SUB
             best = prev[j - 1] + sub
             x = prev[j] + da
             if x < best:
@@ -573,10 +576,14 @@ def spelling_match(a: str, b: str) -> bool:
     ua, ub = _unvocalised(a), _unvocalised(b)
     extra = QK_MISMATCH if _qk_mismatch(a, b) else 0.0
     ayn_a, ayn_b = _ayn_initial(a), _ayn_initial(b)
-    stems_a, stems_b = _at_stems(a), _at_stems(b)
-    for fa in canonical_forms(a):
-        for fb in canonical_forms(b):
-            if (fa in stems_a and fb[-1] not in _VOWEL_SET) or (fb in stems_b and fa[-1] not in _VOWEL_SET):
+    forms_a, stems_a = _forms(a)
+    forms_b, stems_b = _forms(b)
+    stems = stems_a or stems_b
+    for fa in forms_a:
+        for fb in forms_b:
+            if stems and (
+                (fa in stems_a and fb[-1] not in _VOWEL_SET) or (fb in stems_b and fa[-1] not in _VOWEL_SET)
+            ):
                 continue  # a stem without its -at stands for a feminine -a: Hammamat is not Hammam
             thr = _pair_threshold(fa, fb)
             if thr < 0:
@@ -584,9 +591,13 @@ def spelling_match(a: str, b: str) -> bool:
             pen = extra
             if (ayn_a and _dropped_initial_vowel(fa, fb)) or (ayn_b and _dropped_initial_vowel(fb, fa)):
                 pen += AYN_DROPPED
-            if _jim_as_uvular(a, fa, b, fb) or _jim_as_uvular(b, fb, a, fa):
-                pen += JIM_AS_UVULAR
-            if _form_distance(fa, fb, ua, ub, thr + 1e-6) + pen <= thr + 1e-9:
+            d = _form_distance(fa, fb, ua, ub, thr + 1e-6) + pen
+            if d > thr + 1e-9:
+                continue
+            # penalties that only a pair within the threshold needs
+            if ("J" in fa or "J" in fb) and (_jim_as_uvular(a, fa, b, fb) or _jim_as_uvular(b, fb, a, fa)):
+                d += JIM_AS_UVULAR
+            if d + _ending_penalty(a, fa, b, fb) <= thr + 1e-9:
                 return True
     return False
 
@@ -668,6 +679,50 @@ def _qk_mismatch(a: str, b: str) -> bool:
 
 NISBA_ENDING = 0.25
 DIMINUTIVE = 0.5
+NISBA_IYA = 0.2
+_A_IA = {"A", "IA"}
+
+
+@lru_cache(maxsize=65536)
+def _ending(form: str) -> str:
+    """The vowels after the last consonant of a form: its ending ("A" for -a/-ah, "IA" for -iya)."""
+    i = len(form)
+    while i and form[i - 1] in _VOWEL_SET:
+        i -= 1
+    return form[i:]
+
+
+_AYN_ENDING = re.compile("i[" + _AYN_MARKS + "]a?h?$")
+
+
+@lru_cache(maxsize=65536)
+def _ayn_before_ending(name: str) -> bool:
+    """True when the name ends in i + an ʿayn mark + a (Tamāniʿah): its -ia is a root vowel and a final ʿayn
+    (Tamana ~ Tamaniʿah), not the nisba -iya.
+
+    >>> _ayn_before_ending("At Tamāni‘ah"), _ayn_before_ending("Tarfaya")
+    (True, False)
+    """
+    plain = "".join(c for c in unicodedata.normalize("NFD", name.lower()) if unicodedata.category(c) != "Mn")
+    return bool(_AYN_ENDING.search(plain.rstrip()))
+
+
+def _ending_penalty(a: str, fa: str, b: str, fb: str) -> float:
+    """The cost of two endings that make two words of one stem, whatever the vowel costs: the feminine -a
+    against the nisba -iya (Tarfah / Tarfaya, Zahira / Zahiriyah), where an inserted i would cost no more
+    than a later vowel.
+
+    >>> _ending_penalty("Tarfah", "TARFA", "Tarfaya", "TARFIA")
+    0.2
+    >>> _ending_penalty("Tamana", "TAMANA", "Tamāni‘ah", "TAMANIA")
+    0.0
+    """
+    ea, eb = _ending(fa), _ending(fb)
+    if ea != eb and {ea, eb} == _A_IA and not _ayn_before_ending(a if ea == "IA" else b):
+        return NISBA_IYA
+    return 0.0
+
+
 _DIMINUTIVE = re.compile(r"^[^AEIU]U[^AEIU]I[^AEIU]A?$")
 
 
