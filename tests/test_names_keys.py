@@ -70,6 +70,8 @@ SAME = [
     ("Salalah", "Salola"),
     ("Jizan", "Jizon"),
     ("Tamana", "Tamāni‘ah"),
+    ("Bayhan", "Beihan"),
+    ("Al-Quṣayr", "Qoussair"),
 ]
 
 DIFFERENT = [
@@ -112,6 +114,8 @@ DIFFERENT = [
     ("At Tarfah", "Tarfaya"),
     ("Zahira", "Az Zahiriyah"),
     ("Rumaitha", "Rumaithiya"),
+    # a diphthong ay against o/u in the first syllable
+    ("Khaybar", "Al Khobar"),
 ]
 
 

@@ -575,6 +575,8 @@ def spelling_match(a: str, b: str) -> bool:
         return False
     ua, ub = _unvocalised(a), _unvocalised(b)
     extra = QK_MISMATCH if _qk_mismatch(a, b) else 0.0
+    if _diphthong_against_u(a, b):
+        extra += DIPHTHONG_AGAINST_U
     ayn_a, ayn_b = _ayn_initial(a), _ayn_initial(b)
     forms_a, stems_a = _forms(a)
     forms_b, stems_b = _forms(b)
@@ -663,6 +665,38 @@ def _jim_as_uvular(x: str, fx: str, y: str, fy: str) -> bool:
     False
     """
     return fx.count("J") > fy.count("J") and not ("g" in _k_letters(y) or "k" in _k_letters(y))
+
+
+DIPHTHONG_AGAINST_U = 0.3
+_FIRST_VOWELS = re.compile(r"^(?:[cdgkstz]h|[^aeiouyw])([aeiouyw]+)")
+_DIPHTHONGS = frozenset(("ay", "ai", "ey", "ei"))
+_BACK_VOWELS = frozenset(("o", "u", "ou", "oo"))
+
+
+@lru_cache(maxsize=65536)
+def _first_vowels(name: str) -> str:
+    """The vowel letters after the first consonant of the name's first word (an article left out).
+
+    >>> _first_vowels("Khaybar"), _first_vowels("Al Khobar"), _first_vowels("Aleppo")
+    ('ay', 'o', '')
+    """
+    words = _words(translit(name))
+    if len(words) > 1 and words[0] in _ARTICLES:
+        words = words[1:]
+    m = _FIRST_VOWELS.match(words[0]) if words else None
+    return m.group(1) if m else ""
+
+
+def _diphthong_against_u(a: str, b: str) -> bool:
+    """True when one name's first syllable has the diphthong ay/ai/ei and the other's o/u. The first-syllable
+    vowel is cheap to change because short vowels are not written, but ay is a written ya and o/u a short u
+    or a waw: Khaybar is not Khobar.
+
+    >>> _diphthong_against_u("Khaybar", "Al Khobar"), _diphthong_against_u("Shaykh", "Sheikh")
+    (True, False)
+    """
+    va, vb = _first_vowels(a), _first_vowels(b)
+    return (va in _DIPHTHONGS and vb in _BACK_VOWELS) or (vb in _DIPHTHONGS and va in _BACK_VOWELS)
 
 
 def _qk_mismatch(a: str, b: str) -> bool:
