@@ -575,8 +575,7 @@ def spelling_match(a: str, b: str) -> bool:
         return False
     ua, ub = _unvocalised(a), _unvocalised(b)
     extra = QK_MISMATCH if _qk_mismatch(a, b) else 0.0
-    if _diphthong_against_u(a, b):
-        extra += DIPHTHONG_AGAINST_U
+    diphthong: bool | None = None
     ayn_a, ayn_b = _ayn_initial(a), _ayn_initial(b)
     forms_a, stems_a = _forms(a)
     forms_b, stems_b = _forms(b)
@@ -597,6 +596,10 @@ def spelling_match(a: str, b: str) -> bool:
             if d > thr + 1e-9:
                 continue
             # penalties that only a pair within the threshold needs
+            if diphthong is None:
+                diphthong = _diphthong_against_u(a, b)
+            if diphthong:
+                d += DIPHTHONG_AGAINST_U
             if ("J" in fa or "J" in fb) and (_jim_as_uvular(a, fa, b, fb) or _jim_as_uvular(b, fb, a, fa)):
                 d += JIM_AS_UVULAR
             if d + _ending_penalty(a, fa, b, fb) <= thr + 1e-9:
