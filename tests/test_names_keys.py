@@ -72,6 +72,9 @@ SAME = [
     ("Tamana", "Tamāni‘ah"),
     ("Bayhan", "Beihan"),
     ("Al-Quṣayr", "Qoussair"),
+    # a final hamza is no ʿayn: -aʾ and -ah are one feminine ending; an ʿayn may go unwritten
+    ("Sāmarrā’", "Samarrah"),
+    ("Ar Rifā‘", "Rifa"),
 ]
 
 DIFFERENT = [
@@ -116,6 +119,9 @@ DIFFERENT = [
     ("Rumaitha", "Rumaithiya"),
     # a diphthong ay against o/u in the first syllable
     ("Khaybar", "Al Khobar"),
+    # a final ʿayn against a final h or ḥ
+    ("Jabah", "Jaba‘"),
+    ("Rifah", "Ar Rifā‘"),
 ]
 
 

@@ -575,7 +575,7 @@ def spelling_match(a: str, b: str) -> bool:
         return False
     ua, ub = _unvocalised(a), _unvocalised(b)
     extra = QK_MISMATCH if _qk_mismatch(a, b) else 0.0
-    diphthong: bool | None = None
+    late: float | None = None  # name penalties, looked up once a form pair is within its threshold
     ayn_a, ayn_b = _ayn_initial(a), _ayn_initial(b)
     forms_a, stems_a = _forms(a)
     forms_b, stems_b = _forms(b)
@@ -596,10 +596,9 @@ def spelling_match(a: str, b: str) -> bool:
             if d > thr + 1e-9:
                 continue
             # penalties that only a pair within the threshold needs
-            if diphthong is None:
-                diphthong = _diphthong_against_u(a, b)
-            if diphthong:
-                d += DIPHTHONG_AGAINST_U
+            if late is None:
+                late = _late_penalty(a, b)
+            d += late
             if ("J" in fa or "J" in fb) and (_jim_as_uvular(a, fa, b, fb) or _jim_as_uvular(b, fb, a, fa)):
                 d += JIM_AS_UVULAR
             if d + _ending_penalty(a, fa, b, fb) <= thr + 1e-9:
@@ -671,6 +670,36 @@ def _jim_as_uvular(x: str, fx: str, y: str, fy: str) -> bool:
 
 
 DIPHTHONG_AGAINST_U = 0.3
+AYN_AGAINST_H = 0.35
+
+
+def _late_penalty(a: str, b: str) -> float:
+    """Penalties read off the two spellings: a first-syllable diphthong against o/u, and a final ʿayn
+    against a final h."""
+    pen = DIPHTHONG_AGAINST_U if _diphthong_against_u(a, b) else 0.0
+    ends = {_final_letter(a), _final_letter(b)}
+    return pen + AYN_AGAINST_H if ends == _AYN_H else pen
+
+
+_AYN_H = {"ayn", "h"}
+_FINAL_AYN = re.compile("[aeiou\u0101\u012b\u016b][`\u2018\u02bf]$")
+_FINAL_H = re.compile("[aeiou\u0101\u012b\u016b][h\u1e25\u1e29]$")
+
+
+@lru_cache(maxsize=65536)
+def _final_letter(name: str) -> str:
+    """ "ayn" when the name ends in a vowel and an ʿayn mark (Jabaʿ), "h" when in a vowel and h (Jabah).
+    The two spell different last letters (ʿayn; ha, ha or ta marbuta), so they tell Jabaʿ from Jabah where
+    the folding drops both. A hamza mark (ʾ, ’, ') is left out: -aʾ and -ah are one feminine ending in
+    romanisation (Samarraʾ ~ Samarrah).
+
+    >>> _final_letter("Al Jaba‘"), _final_letter("Jabah"), _final_letter("Sāmarrā’"), _final_letter("Jaba")
+    ('ayn', 'h', '', '')
+    """
+    low = name.lower().rstrip()
+    return "ayn" if _FINAL_AYN.search(low) else "h" if _FINAL_H.search(low) else ""
+
+
 _FIRST_VOWELS = re.compile(r"^(?:[cdgkstz]h|[^aeiouyw])([aeiouyw]+)")
 _DIPHTHONGS = frozenset(("ay", "ai", "ey", "ei"))
 _BACK_VOWELS = frozenset(("o", "u", "ou", "oo"))
