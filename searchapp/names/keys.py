@@ -382,7 +382,8 @@ def _one_off_keys(form: str) -> frozenset[str]:
 
 
 def _ncons(form: str) -> int:
-    return sum(1 for c in form if c not in VOWEL_CLASSES)
+    # four C-level counts: this runs several times for every pair spelling_match compares
+    return len(form) - form.count("A") - form.count("E") - form.count("I") - form.count("U")
 
 
 @lru_cache(maxsize=262144)
@@ -525,10 +526,12 @@ def spelling_distance(
         for j in range(1, m + 1):
             sub = _SUB[ai, b[j - 1]]
             if sub < 0.0:
-                au = sub == _A_U
-                sub = va if va > sub_b[j - 1] else sub_b[j - 1]
-                if au and sub > LATER_AU_SUB:
-                    sub = LATER_AU_SUB
+                if sub == _A_U:
+                    sub = va if va > sub_b[j - 1] else sub_b[j - 1]
+                    if sub > LATER_AU_SUB:
+                        sub = LATER_AU_SUB
+                else:
+                    sub = va if va > sub_b[j - 1] else sub_b[j - 1]
             best = prev[j - 1] + sub
             x = prev[j] + da
             if x < best:
@@ -783,6 +786,8 @@ def _ending_penalty(a: str, fa: str, b: str, fb: str) -> float:
     >>> _ending_penalty("Tamana", "TAMANA", "Tamāni‘ah", "TAMANIA")
     0.0
     """
+    if fa[-1] != "A" or fb[-1] != "A":
+        return 0.0
     ea, eb = _ending(fa), _ending(fb)
     if ea != eb and {ea, eb} == _A_IA and not _ayn_before_ending(a if ea == "IA" else b):
         return NISBA_IYA
