@@ -23,6 +23,11 @@ Names of 3+ consonants get a second key with confusable classes merged (s/sh, d/
 Abu Dhabi ~ Abu Zabi, Dammam ~ Damman), names of 5+ consonants keys with one consonant left out or masked
 (Bur Sudan ~ Port Sudan); pairs found only through those keys must stay closer (see ``_pair_threshold``).
 The distance's costs were set on the dev half of ``bench/names_eval.py`` (see ``_vowel_costs``).
+:func:`spelling_match` also reads the two spellings for what the folding drops and adds a cost where they
+spell different letters or words: q against k, an initial ʿayn dropped, a jim against q/gh, a first-syllable
+diphthong ay against o/u, a final ʿayn against a final h, the nisba -iya against the feminine -a; and it
+pairs a stem whose -at was dropped only with a form ending in a vowel (Nusayrat ~ Nuseira, not Hammamat ~
+Hammam).
 
 >>> sorted(name_keys("Al-Qaryatain"))
 ['KRDN', 'KRTN']
