@@ -62,6 +62,19 @@ SAME = [
     ("Port Sudan", "Bur Sudan"),
     ("Bani Walid", "Bani Ualid"),
     ("Adri", "Idri"),
+    # a stem without its -at against the feminine -a it stands for; jim written g
+    ("Nusayrat", "Nuseira"),
+    ("Tamanat", "Tamana"),
+    ("Dilinjat", "Dilingat"),
+    # a long a written o; a final -ia that is i + ʿayn + a, not the nisba -iya
+    ("Salalah", "Salola"),
+    ("Jizan", "Jizon"),
+    ("Tamana", "Tamāni‘ah"),
+    ("Bayhan", "Beihan"),
+    ("Al-Quṣayr", "Qoussair"),
+    # a final hamza is no ʿayn: -aʾ and -ah are one feminine ending; an ʿayn may go unwritten
+    ("Sāmarrā’", "Samarrah"),
+    ("Ar Rifā‘", "Rifa"),
 ]
 
 DIFFERENT = [
@@ -95,6 +108,20 @@ DIFFERENT = [
     ("‘Ajjūl", "Al Jawl"),
     ("Tanzim", "Tanzania"),
     ("Zeramedine", "Ar Ramadin"),
+    # a plural -at against a bare stem; jim against a q or gh (qaf, ghayn)
+    ("Hammam", "Hammamat"),
+    ("Ihsim", "Al Husaymat"),
+    ("Jassem", "Ghasm"),
+    ("Sajin", "Saqayn"),
+    # the feminine -a against the nisba -iya: two words of one stem
+    ("At Tarfah", "Tarfaya"),
+    ("Zahira", "Az Zahiriyah"),
+    ("Rumaitha", "Rumaithiya"),
+    # a diphthong ay against o/u in the first syllable
+    ("Khaybar", "Al Khobar"),
+    # a final ʿayn against a final h or ḥ
+    ("Jabah", "Jaba‘"),
+    ("Rifah", "Ar Rifā‘"),
 ]
 
 

@@ -23,6 +23,11 @@ Names of 3+ consonants get a second key with confusable classes merged (s/sh, d/
 Abu Dhabi ~ Abu Zabi, Dammam ~ Damman), names of 5+ consonants keys with one consonant left out or masked
 (Bur Sudan ~ Port Sudan); pairs found only through those keys must stay closer (see ``_pair_threshold``).
 The distance's costs were set on the dev half of ``bench/names_eval.py`` (see ``_vowel_costs``).
+:func:`spelling_match` also reads the two spellings for what the folding drops and adds a cost where they
+spell different letters or words: q against k, an initial ʿayn dropped, a jim against q/gh, a first-syllable
+diphthong ay against o/u, a final ʿayn against a final h, the nisba -iya against the feminine -a; and it
+pairs a stem whose -at was dropped only with a form ending in a vowel (Nusayrat ~ Nuseira, not Hammamat ~
+Hammam).
 
 >>> sorted(name_keys("Al-Qaryatain"))
 ['KRDN', 'KRTN']
@@ -152,6 +157,7 @@ _VOWEL_MULTI = [
 _VOWEL_SINGLE = {"a": "A", "e": "E", "i": "I", "y": "I", "o": "U", "u": "U", "w": "U"}
 _VOWEL_LETTERS = frozenset("aeiouyw")
 VOWEL_CLASSES = frozenset("AEIU")
+_VOWEL_SET = "AEIU"
 # Vowel costs by where the vowel stands (see _vowel_costs). Measured on the dev half of bench/names_eval.py:
 # how often each kind of vowel change separates two spellings of one place vs names of two places.
 # before the first consonant: alef/ʿayn + an unwritten vowel (ʿInak ~ Anak, Idri ~ Adri, Addali ~ Ad Dali)
@@ -160,6 +166,7 @@ INITIAL_VOWEL_INDEL = 0.1
 FIRST_VOWEL_SUB = 0.4  # first-syllable short vowels, before the second consonant
 LATER_VOWEL_INDEL = 0.5
 VOWEL_SUB = 0.75  # a/i/u after the first syllable: often long vowels, a change makes another name
+LATER_AU_SUB = 0.5  # ... but a long a is said and written o in Persian, Tajik, Kurdish (Salalah ~ Salola)
 FINAL_VOWEL_SUB = 0.5  # after the last consonant: case and feminine endings vary (Tunisi ~ Tunisa)
 FINAL_A_INDEL = 0.35  # a feminine ending -a written or not
 E_INDEL = 0.05  # a lone e is mostly a French mute or helping vowel (Kafer ~ Kafr)
@@ -259,9 +266,19 @@ def canonical_forms(name: str) -> tuple[str, ...]:
     >>> canonical_forms("Hamah") == canonical_forms("Hama")
     True
     """
+    return _forms(name)[0]
+
+
+@lru_cache(maxsize=262144)
+def _forms(name: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The canonical forms of *name*, and those of them made by dropping an "-at" ending.
+
+    >>> _forms("Nusayrat")
+    (('NUSIRAT', 'NUSIR'), frozenset({'NUSIR'}))
+    """
     words = _words(translit(name))
     if not words:
-        return ()
+        return (), frozenset()
     alts: list[tuple[str, ...]] = []
     for idx, w in enumerate(words):
         w = _WORD_FIX.get(w, w)
@@ -277,13 +294,16 @@ def canonical_forms(name: str) -> tuple[str, ...]:
         for f in _feminine_variants("".join(_fold_word(w) for w in combo)):
             if f and f not in forms:
                 forms.append(f)
-    # construct-state / feminine "-at" ending as a variant (Nusayrat ~ Nuseira)
+    # construct-state / feminine "-at" ending as a variant (Nusayrat ~ Nuseira); spelling_match pairs such a
+    # stem only with a form that ends in a vowel, the -a the -at stands for (see spelling_match)
+    stems: list[str] = []
     for f in list(forms):
         if len(f) > 4 and f[-1] == "T" and f[-2] in "AE":
             g = f[:-2]
             if g not in forms:
                 forms.append(g)
-    return tuple(forms)
+                stems.append(g)
+    return tuple(forms), frozenset(stems)
 
 
 def _glued_article_stem(w: str, first: bool) -> str:
@@ -370,7 +390,8 @@ def _one_off_keys(form: str) -> frozenset[str]:
 
 
 def _ncons(form: str) -> int:
-    return sum(1 for c in form if c not in VOWEL_CLASSES)
+    # four C-level counts: this runs several times for every pair spelling_match compares
+    return len(form) - form.count("A") - form.count("E") - form.count("I") - form.count("U")
 
 
 @lru_cache(maxsize=262144)
@@ -413,6 +434,7 @@ def name_keys(name: str) -> frozenset[str]:
 # vowel-aware distance
 # --------------------------------------------------------------------------------------------------------
 _VOWEL_VOWEL = -1.0  # marks a change of a/i/u: its cost depends on where the vowels stand
+_A_U = -2.0  # the same for a against o/u, capped at LATER_AU_SUB
 
 
 def _sub_cost(a: str, b: str) -> float:
@@ -420,7 +442,7 @@ def _sub_cost(a: str, b: str) -> float:
         return 0.0
     va, vb = a in VOWEL_CLASSES, b in VOWEL_CLASSES
     if va and vb:
-        return E_SUB if "E" in (a, b) else _VOWEL_VOWEL
+        return E_SUB if "E" in (a, b) else _A_U if a + b in ("AU", "UA") else _VOWEL_VOWEL
     if va or vb:
         return 1.5
     if "C" in (a, b) and (a in "XQ" or b in "XQ"):
@@ -443,7 +465,8 @@ def _vowel_costs(form: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
     Vowels before the first consonant (an alef or ʿayn with an unwritten vowel) vary freely; those of the
     first syllable (before the second consonant) are unwritten short vowels (Nuhud ~ Nahud, Hirmil ~ Harmal);
     later ones are more often long vowels written in Arabic, whose change makes another name (Karamah /
-    Karimah); endings after the last consonant vary again (Tunisi ~ Tunisa). Consonants cost 1.
+    Karimah); endings after the last consonant vary again (case endings), except where they make another word
+    (see :func:`_ending_penalty`). Consonants cost 1.
 
     >>> _vowel_costs("IDARA")
     ((0.1, 1.0, 0.4, 1.0, 0.5), (0.1, 1.0, 0.4, 1.0, 0.35))
@@ -480,11 +503,13 @@ def spelling_distance(
 
     Vowels missing on an unvocalised side (Arabic script) cost nothing; other vowel changes cost by position
     (see :func:`_vowel_costs`): a first-syllable change is cheap (Homs/Hims), a later one dear
-    (Karamah/Karimah). Past *limit* it stops early and returns a value above the limit (the gazetteer only
-    asks "within the threshold?").
+    (Karamah/Karimah), less so a against o/u (a long a written o: Salalah ~ Salola). Past *limit* it stops
+    early and returns a value above the limit (the gazetteer only asks "within the threshold?").
 
     >>> spelling_distance("HUMS", "HIMS"), spelling_distance("KARAMA", "KARIMA")
     (0.4, 0.75)
+    >>> spelling_distance("SALALA", "SALULA")
+    0.5
     >>> spelling_distance("KRITIN", "KARIATIN", a_unvocalised=True)
     0.0
     >>> spelling_distance("DAMAM", "DAMAN")
@@ -509,7 +534,12 @@ def spelling_distance(
         for j in range(1, m + 1):
             sub = _SUB[ai, b[j - 1]]
             if sub < 0.0:
-                sub = va if va > sub_b[j - 1] else sub_b[j - 1]
+                if sub == _A_U:
+                    sub = va if va > sub_b[j - 1] else sub_b[j - 1]
+                    if sub > LATER_AU_SUB:
+                        sub = LATER_AU_SUB
+                else:
+                    sub = va if va > sub_b[j - 1] else sub_b[j - 1]
             best = prev[j - 1] + sub
             x = prev[j] + da
             if x < best:
@@ -556,16 +586,33 @@ def spelling_match(a: str, b: str) -> bool:
         return False
     ua, ub = _unvocalised(a), _unvocalised(b)
     extra = QK_MISMATCH if _qk_mismatch(a, b) else 0.0
+    late: float | None = None  # name penalties, looked up once a form pair is within its threshold
     ayn_a, ayn_b = _ayn_initial(a), _ayn_initial(b)
-    for fa in canonical_forms(a):
-        for fb in canonical_forms(b):
+    forms_a, stems_a = _forms(a)
+    forms_b, stems_b = _forms(b)
+    stems = stems_a or stems_b
+    for fa in forms_a:
+        for fb in forms_b:
+            if stems and (
+                (fa in stems_a and fb[-1] not in _VOWEL_SET) or (fb in stems_b and fa[-1] not in _VOWEL_SET)
+            ):
+                continue  # a stem without its -at stands for a feminine -a: Hammamat is not Hammam
             thr = _pair_threshold(fa, fb)
             if thr < 0:
                 continue
             pen = extra
             if (ayn_a and _dropped_initial_vowel(fa, fb)) or (ayn_b and _dropped_initial_vowel(fb, fa)):
                 pen += AYN_DROPPED
-            if _form_distance(fa, fb, ua, ub, thr + 1e-6) + pen <= thr + 1e-9:
+            d = _form_distance(fa, fb, ua, ub, thr + 1e-6) + pen
+            if d > thr + 1e-9:
+                continue
+            # penalties that only a pair within the threshold needs
+            if late is None:
+                late = _late_penalty(a, b)
+            d += late
+            if ("J" in fa or "J" in fb) and (_jim_as_uvular(a, fa, b, fb) or _jim_as_uvular(b, fb, a, fa)):
+                d += JIM_AS_UVULAR
+            if d + _ending_penalty(a, fa, b, fb) <= thr + 1e-9:
                 return True
     return False
 
@@ -588,6 +635,7 @@ def _dropped_initial_vowel(x: str, y: str) -> bool:
 
 QK_MISMATCH = 0.3
 AYN_DROPPED = 0.25
+JIM_AS_UVULAR = 0.3
 _AYN_MARKS = "'`\u2018\u2019\u02bf\u02be"
 
 
@@ -619,6 +667,81 @@ def _k_letters(name: str) -> tuple[str, ...]:
     return tuple({"qu": "q", "ck": "k", "c": "k", "x": "k"}.get(x, x) for x in found if x not in ("kh", "ch"))
 
 
+def _jim_as_uvular(x: str, fx: str, y: str, fy: str) -> bool:
+    """True when form *fx* has a jim (J) more than *fy* and *y* writes no g or k. The folding lets j stand for
+    k-class letters because Egyptian and Sudanese jim is g (Dilinjat ~ Dilingat), but a q or gh spells qaf or
+    ghayn, never a jim (Jassem / Ghasm, Sajin / Saqayn).
+
+    >>> _jim_as_uvular("Jassem", "JASEM", "Ghasm", "KASM")
+    True
+    >>> _jim_as_uvular("Dilinjat", "DILINJAT", "Dilingat", "DILINKAT")
+    False
+    """
+    return fx.count("J") > fy.count("J") and not ("g" in _k_letters(y) or "k" in _k_letters(y))
+
+
+DIPHTHONG_AGAINST_U = 0.3
+AYN_AGAINST_H = 0.35
+
+
+def _late_penalty(a: str, b: str) -> float:
+    """Penalties read off the two spellings: a first-syllable diphthong against o/u, and a final ʿayn
+    against a final h."""
+    pen = DIPHTHONG_AGAINST_U if _diphthong_against_u(a, b) else 0.0
+    ends = {_final_letter(a), _final_letter(b)}
+    return pen + AYN_AGAINST_H if ends == _AYN_H else pen
+
+
+_AYN_H = {"ayn", "h"}
+_FINAL_AYN = re.compile("[aeiou\u0101\u012b\u016b][`\u2018\u02bf]$")
+_FINAL_H = re.compile("[aeiou\u0101\u012b\u016b][h\u1e25\u1e29]$")
+
+
+@lru_cache(maxsize=65536)
+def _final_letter(name: str) -> str:
+    """ "ayn" when the name ends in a vowel and an ʿayn mark (Jabaʿ), "h" when in a vowel and h (Jabah).
+    The two spell different last letters (ʿayn; ha, ha or ta marbuta), so they tell Jabaʿ from Jabah where
+    the folding drops both. A hamza mark (ʾ, ’, ') is left out: -aʾ and -ah are one feminine ending in
+    romanisation (Samarraʾ ~ Samarrah).
+
+    >>> _final_letter("Al Jaba‘"), _final_letter("Jabah"), _final_letter("Sāmarrā’"), _final_letter("Jaba")
+    ('ayn', 'h', '', '')
+    """
+    low = name.lower().rstrip()
+    return "ayn" if _FINAL_AYN.search(low) else "h" if _FINAL_H.search(low) else ""
+
+
+_FIRST_VOWELS = re.compile(r"^(?:[cdgkstz]h|[^aeiouyw])([aeiouyw]+)")
+_DIPHTHONGS = frozenset(("ay", "ai", "ey", "ei"))
+_BACK_VOWELS = frozenset(("o", "u", "ou", "oo"))
+
+
+@lru_cache(maxsize=65536)
+def _first_vowels(name: str) -> str:
+    """The vowel letters after the first consonant of the name's first word (an article left out).
+
+    >>> _first_vowels("Khaybar"), _first_vowels("Al Khobar"), _first_vowels("Aleppo")
+    ('ay', 'o', '')
+    """
+    words = _words(translit(name))
+    if len(words) > 1 and words[0] in _ARTICLES:
+        words = words[1:]
+    m = _FIRST_VOWELS.match(words[0]) if words else None
+    return m.group(1) if m else ""
+
+
+def _diphthong_against_u(a: str, b: str) -> bool:
+    """True when one name's first syllable has the diphthong ay/ai/ei and the other's o/u. The first-syllable
+    vowel is cheap to change because short vowels are not written, but ay is a written ya and o/u a short u
+    or a waw: Khaybar is not Khobar.
+
+    >>> _diphthong_against_u("Khaybar", "Al Khobar"), _diphthong_against_u("Shaykh", "Sheikh")
+    (True, False)
+    """
+    va, vb = _first_vowels(a), _first_vowels(b)
+    return (va in _DIPHTHONGS and vb in _BACK_VOWELS) or (vb in _DIPHTHONGS and va in _BACK_VOWELS)
+
+
 def _qk_mismatch(a: str, b: str) -> bool:
     """True when one name writes q where the other writes k. The folding merges them, since outlets write
     ق as k (Karyatein, Rakka), but English and scholarly spellings keep q for ق and k for ك, so near the
@@ -633,6 +756,52 @@ def _qk_mismatch(a: str, b: str) -> bool:
 
 NISBA_ENDING = 0.25
 DIMINUTIVE = 0.5
+NISBA_IYA = 0.2
+_A_IA = {"A", "IA"}
+
+
+@lru_cache(maxsize=65536)
+def _ending(form: str) -> str:
+    """The vowels after the last consonant of a form: its ending ("A" for -a/-ah, "IA" for -iya)."""
+    i = len(form)
+    while i and form[i - 1] in _VOWEL_SET:
+        i -= 1
+    return form[i:]
+
+
+_AYN_ENDING = re.compile("i[" + _AYN_MARKS + "]a?h?$")
+
+
+@lru_cache(maxsize=65536)
+def _ayn_before_ending(name: str) -> bool:
+    """True when the name ends in i + an ʿayn mark + a (Tamāniʿah): its -ia is a root vowel and a final ʿayn
+    (Tamana ~ Tamaniʿah), not the nisba -iya.
+
+    >>> _ayn_before_ending("At Tamāni‘ah"), _ayn_before_ending("Tarfaya")
+    (True, False)
+    """
+    plain = "".join(c for c in unicodedata.normalize("NFD", name.lower()) if unicodedata.category(c) != "Mn")
+    return bool(_AYN_ENDING.search(plain.rstrip()))
+
+
+def _ending_penalty(a: str, fa: str, b: str, fb: str) -> float:
+    """The cost of two endings that make two words of one stem, whatever the vowel costs: the feminine -a
+    against the nisba -iya (Tarfah / Tarfaya, Zahira / Zahiriyah), where an inserted i would cost no more
+    than a later vowel.
+
+    >>> _ending_penalty("Tarfah", "TARFA", "Tarfaya", "TARFIA")
+    0.2
+    >>> _ending_penalty("Tamana", "TAMANA", "Tamāni‘ah", "TAMANIA")
+    0.0
+    """
+    if fa[-1] != "A" or fb[-1] != "A":
+        return 0.0
+    ea, eb = _ending(fa), _ending(fb)
+    if ea != eb and {ea, eb} == _A_IA and not _ayn_before_ending(a if ea == "IA" else b):
+        return NISBA_IYA
+    return 0.0
+
+
 _DIMINUTIVE = re.compile(r"^[^AEIU]U[^AEIU]I[^AEIU]A?$")
 
 
