@@ -6,7 +6,8 @@ Index time, in this fixed order:
    separators inside numbers dropped ("south-west" = "southwest", "2,70,000" = "270000"), and split
    into words.
 2. ``sketch``: every run of ``SHINGLE`` (3) words inside one paragraph is a shingle; each is hashed
-   (blake2b) and kept when its hash is divisible by ``SAMPLE`` (4): a MOD-m sketch. A shingle is kept
+   (a 64-bit polynomial hash of its bytes, mixed) and kept when its hash is divisible by ``SAMPLE``
+   (4): a MOD-m sketch. A shingle is kept
    in every article or in none, so ``|sketch(A) & sketch(B)| / |sketch(A)|`` estimates how much of A
    is in B. Shingles never cross paragraphs, so reordered paragraphs change nothing. Sketches are
    made where articles are parsed (the worker processes) and kept per generation in ``sketches.npz``,
@@ -35,23 +36,23 @@ exactly the shared hashes of the pairs that have any.
 The thresholds, measured with ``python bench/stories_eval.py`` (containment of the smaller text:
 exact over every shingle, then as the sketch sees it):
 
-* sample articles: 000-003 0.83 (sketch 0.75) and 002-003 0.43 (0.39) group, which joins 000, 002
-  and 003 (000, a rewrite of the AFP copy 002, is 0.28 and 0.21 with it); every pair with 001
-  or 004, other reports of the same events, is at most 0.06 (0.08);
+* sample articles: 000-003 0.83 (sketch 0.87), 002-003 0.43 (0.44) and 000-002 0.28 (0.30, on
+  the line) group, which joins 000, 002 and 003 (000 is a rewrite of the AFP copy 002); every pair
+  with 001 or 004, other reports of the same events, is at most 0.06 (0.07);
 * made-up copies of 000 (``tests/corpus.py``): with a share of the words replaced at random, about
   ``(1 - share) ** 3`` of the shingles survive; over 20 seeds each, 20% replaced 0.50 (all 20
-  grouped), 25% 0.41 (20), 30% 0.32 (18), 35% 0.27 (12), 40% 0.19 (2), 45% 0.11 (none). Cut to three
+  grouped), 25% 0.42 (20), 30% 0.32 (14), 35% 0.28 (6), 40% 0.21 (1), 45% 0.15 (none). Cut to three
   or one of nine paragraphs, reordered, merged paragraphs, respelled names, cut and added
   paragraphs: 0.76-1.0, grouped. Another text quoting one paragraph: 0.14, apart. The whole story
   inside a digest 12 times its length: containment 1.0 but coverage 0.08, apart;
 * benchmark corpus (2,000 articles; its 154 wire-copy pairs, a paragraph cut and a name respelled,
-  0.70-1.0): pair recall and precision 1.0; the most similar of 100,000 unrelated pairs 0.085.
+  0.70-1.0): pair recall and precision 1.0; the most similar of 100,000 unrelated pairs 0.062.
 
-Cost: sketching takes 0.9 ms an article and grouping 0.25 s for the 2,000-article benchmark corpus,
-about 6% of its 35 s indexing time (``bench/run.py --no-stories`` measures without).
+Cost: sketching takes 0.22 ms an article and grouping 0.03 s for the 2,000-article benchmark corpus,
+measured on the full pipeline by ``bench/run.py --no-stories`` against a normal run.
 
 ``CONTAINMENT = 0.3`` sits between different stories of the same events (<= 0.08) and the weakest
-link the sample story needs (0.39): a copy groups while about a quarter of its words are changed,
+link the sample story needs (0.44): a copy groups while about a quarter of its words are changed,
 and no longer once 40% are. ``COVERAGE = 0.1`` lets a copy cut to its lede group (one paragraph of
 nine: 0.17) while a digest many times a story's length does not merge it with the others it holds.
 """
@@ -59,7 +60,6 @@ nine: 0.17) while a digest many times a story's length does not merge it with th
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
 import re
 import time
@@ -83,7 +83,7 @@ MIN_SHARED = 4
 DF_CAP = 500
 RARE_DF = 20
 #: Version of the side files' layout, checked on load.
-FORMAT = 1
+FORMAT = 2
 
 #: A word, hyphens and apostrophes inside it included; a number with its separators.
 _WORD = re.compile(r"\d+(?:[,.]\d+)+|\w+(?:[-\u2010\u2011'\u2019]\w+)*")
@@ -128,34 +128,81 @@ def sketch(body: str, sample: int = SAMPLE) -> np.ndarray:
     """The MOD-``sample`` sketch of ``body``: sorted unique 32-bit hashes of its sampled shingles
     (``sample=1``: every shingle, for measuring).
 
+    Every shingle of the article is hashed at once: the paragraphs' words are joined into one byte
+    string, and a shingle's hash is the polynomial hash of its bytes (" ".join(shingle), see
+    :func:`shingle_hash`), read off prefix sums, so no Python code runs per shingle.
+
     >>> a = "One two three four five six.\\n\\nSeven eight nine ten eleven twelve thirteen."
     >>> b = "Seven eight nine ten eleven twelve thirteen.\\n\\nOne two three four five six."
     >>> bool((sketch(a) == sketch(b)).all()), sketch("Too short").size
     (True, 0)
+    >>> sketch("one two three", 1).tolist() == [shingle_hash(b"one two three") >> 32]
+    True
     """
-    assert SHINGLE == 3, "the loop below builds 3-word shingles"
-    kept: set[int] = set()
-    # A power of two divides the little-endian value when the first byte's low bits are zero: the
-    # int is then made only for kept shingles, and from their top four bytes alone.
-    mask = sample - 1 if 0 < sample <= 256 and not sample & (sample - 1) else None
-    blake2b = hashlib.blake2b
-    for para in paragraphs(body):
-        w = words(para)
-        if len(w) < SHINGLE:
-            continue
-        last = [x.encode() for x in w]
-        spaced = [x + b" " for x in last]
-        # a + b + c: the bytes of " ".join(shingle).encode()
-        for a, b, c in zip(spaced[:-2], spaced[1:-1], last[2:], strict=True):
-            digest = blake2b(a + b + c, digest_size=8).digest()
-            if mask is not None:
-                if not digest[0] & mask:
-                    kept.add(int.from_bytes(digest[4:], "little"))
-            elif (value := int.from_bytes(digest, "little")) % sample == 0:
-                kept.add(value >> 32)
-    if not kept:
+    assert SHINGLE == 3, "the shingles below are 3 words"
+    paras = [w for w in map(words, paragraphs(body)) if len(w) >= SHINGLE]
+    if not paras:
         return _EMPTY
-    return np.array(sorted(kept), dtype=np.uint32)
+    data = np.frombuffer("\n".join(map(" ".join, paras)).encode(), dtype=np.uint8)
+    n = data.size
+    up, down = _powers(n)
+    prefix = np.zeros(n + 1, dtype=np.uint64)
+    np.cumsum(data * up[:n], out=prefix[1:])
+    gaps = np.flatnonzero((data == 32) | (data == 10))  # one separator between words
+    starts = np.concatenate(([0], gaps + 1))
+    ends = np.append(gaps, n)
+    broken = data[gaps] == 10  # word k and k + 1 in different paragraphs
+    whole = ~(broken[:-1] | broken[1:])  # shingle k (words k, k + 1, k + 2) inside one paragraph
+    first, last = starts[:-2][whole], ends[2:][whole]
+    hashes = _mix((prefix[last] - prefix[first]) * down[first])
+    if sample > 1:
+        if sample & (sample - 1) == 0:
+            hashes = hashes[(hashes & np.uint64(sample - 1)) == 0]
+        else:
+            hashes = hashes[hashes % np.uint64(sample) == 0]
+    if not hashes.size:
+        return _EMPTY
+    return np.unique((hashes >> np.uint64(32)).astype(np.uint32))
+
+
+#: The polynomial hash's base (odd, so invertible modulo 2**64) and its inverse.
+_BASE = 0x100000001B3
+_BASE_INV = pow(_BASE, -1, 1 << 64)
+_POWERS: list[np.ndarray] = [np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64)]
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``BASE ** k`` and ``BASE ** -k`` modulo 2**64 for k < n (at least), grown by doubling."""
+    up, down = _POWERS
+    if up.size < n:
+        size = max(n, 2 * up.size, 4096)
+        up = np.full(size, _BASE, dtype=np.uint64)
+        down = np.full(size, _BASE_INV, dtype=np.uint64)
+        up[0] = down[0] = 1
+        np.cumprod(up, out=up)  # wraps modulo 2**64, as the hash wants
+        np.cumprod(down, out=down)
+        _POWERS[:] = [up, down]
+    return up, down
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """A 64-bit finaliser (splitmix64's): every input bit reaches the low bits the sample keeps."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def shingle_hash(shingle: bytes) -> int:
+    """The 64-bit hash :func:`sketch` gives a shingle's bytes, written out one byte at a time.
+
+    >>> shingle_hash(b"a b c") != shingle_hash(b"a c b")
+    True
+    """
+    mask = (1 << 64) - 1
+    value = sum(byte * pow(_BASE, k, 1 << 64) for k, byte in enumerate(shingle)) & mask
+    return int(_mix(np.array([value], dtype=np.uint64))[0])
 
 
 # --- the per-generation sketch store ----------------------------------------------------------------

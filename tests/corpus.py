@@ -99,16 +99,17 @@ def other_text(paragraphs: int, seed: int = 1) -> str:
 def variants(body: str) -> dict[str, tuple[str, bool]]:
     """Made-up copies of ``body`` by name, with whether each should count as a copy.
 
-    Replaced words keep about ``(1 - rate) ** 3`` of the shingles: copies with up to a quarter of
-    their words changed group, with 45% or more they do not. Cut, reordered, merged and respelled
-    copies group; another text quoting one paragraph does not, nor a long digest the whole story
-    is a small part of.
+    Replaced words keep about ``(1 - rate) ** 3`` of the shingles: copies with a fifth of their words
+    changed group, with 45% or more they do not (in between, the sketch's sample decides: 25%
+    replaced keeps 0.42 of it on average, but 0.30 for one seed, right on the threshold). Cut,
+    reordered, merged and respelled copies group; another text quoting one paragraph does not, nor
+    a long digest the whole story is a small part of.
     """
     first = paragraphs(body)[0]
     return {
         "words-05": (replace_words(body, 0.05), True),
         "words-15": (replace_words(body, 0.15), True),
-        "words-25": (replace_words(body, 0.25), True),
+        "words-20": (replace_words(body, 0.20), True),
         "words-45": (replace_words(body, 0.45), False),
         "words-60": (replace_words(body, 0.60), False),
         "cut-to-3": (keep_paragraphs(body, 3), True),

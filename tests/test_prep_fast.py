@@ -7,7 +7,6 @@ strings with the characters each shortcut is about.
 
 from __future__ import annotations
 
-import hashlib
 import random
 import re
 import unicodedata
@@ -226,8 +225,7 @@ def sketch_plain(body: str, sample: int) -> list[int]:
     for para in stories.paragraphs(body):
         w = words_plain(para)
         for i in range(len(w) - 2):
-            digest = hashlib.blake2b(" ".join(w[i : i + 3]).encode(), digest_size=8).digest()
-            value = int.from_bytes(digest, "little")
+            value = stories.shingle_hash(" ".join(w[i : i + 3]).encode())
             if value % sample == 0:
                 kept.add(value >> 32)
     return sorted(kept)
