@@ -20,6 +20,8 @@ Index time, in this fixed order:
    a story's length does not take it in). Mutual copies (``shared / larger >= CONTAINMENT`` too)
    are joined transitively; a text that is only a small part of others (a copy cut to its lede)
    joins just the one it shares most with, so it cannot bridge two stories that both quote it.
+   The links are kept with the sketches, so a reindex recounts only the pairs its new and changed
+   articles can touch (``carry_over``, ``relink``): the same links as counting every pair again.
 4. ``assign``: a story's first-seen article is its earliest dated copy (ties: the smaller id); an
    undated copy is never first. The story id is the first-seen article's id (a story with no dated
    copy takes its smallest article id), so it stays put until an earlier copy turns up. Stories of two
@@ -169,6 +171,9 @@ class SketchStore:
     dates: np.ndarray  # int64
     offsets: np.ndarray  # int64, len(ids) + 1
     hashes: np.ndarray  # uint32
+    #: The copy links between these articles, kept so the next generation recounts only the pairs
+    #: its changes can touch (``regroup``); None when unknown (then counted from scratch).
+    links: Links | None = None
 
     @classmethod
     def from_items(cls, items: Sequence[tuple[str, int, np.ndarray]]) -> SketchStore:
@@ -193,16 +198,30 @@ class SketchStore:
             with np.load(gen / SKETCHES, allow_pickle=False) as data:
                 if int(data["format"]) != FORMAT:
                     return None
+                links = None
+                if "links.a" in data:
+                    links = Links(
+                        data["links.a"], data["links.b"], data["links.shared"], data["links.mutual"]
+                    )
                 return cls(
                     ids=data["ids"].tolist(),
                     dates=data["dates"],
                     offsets=data["offsets"],
                     hashes=data["hashes"],
+                    links=links,
                 )
         except (FileNotFoundError, KeyError, ValueError, OSError):
             return None
 
     def save(self, gen: Path) -> None:
+        arrays: dict[str, Any] = {}
+        if self.links is not None:
+            arrays = {
+                "links.a": self.links.a,
+                "links.b": self.links.b,
+                "links.shared": self.links.shared,
+                "links.mutual": self.links.mutual,
+            }
         tmp = gen / (SKETCHES + ".tmp")
         with tmp.open("wb") as fh:
             np.savez(
@@ -212,6 +231,7 @@ class SketchStore:
                 dates=self.dates,
                 offsets=self.offsets,
                 hashes=self.hashes,
+                **arrays,
             )
         tmp.replace(gen / SKETCHES)
 
@@ -303,17 +323,19 @@ def _pair_keys(starts: np.ndarray, df: np.ndarray, owner: np.ndarray, n: int) ->
     return np.concatenate(keys)
 
 
-def group(store: SketchStore) -> list[list[int]]:
-    """Stories of two or more articles, as sorted positions in ``store``.
+def group(store: SketchStore, links: Links | None = None) -> list[list[int]]:
+    """Stories of two or more articles, as sorted positions in ``store`` (``links``: its copy links
+    when already known).
 
     Mutual copies are joined transitively. A text that is only a part of others (a copy cut to its
     lede), with its mutual copies if any, joins one of them -- the one it shares most with, then the
     one it is the largest part of -- so a short text quoted by two stories does not bridge them.
+    Only linked articles are walked (in position order, which settles ties): the rest stand alone.
     """
-    n = len(store.ids)
     sizes = np.diff(store.offsets).tolist()
-    links = copy_links(store)
-    parent = list(range(n))
+    links = copy_links(store) if links is None else links
+    linked = np.unique(np.concatenate((links.a, links.b))).tolist()
+    parent = {x: x for x in linked}
 
     def root(x: int) -> int:
         while parent[x] != x:
@@ -335,7 +357,7 @@ def group(store: SketchStore) -> list[list[int]]:
             small, large = (a, b) if sizes[a] < sizes[b] else (b, a)
             part_of.append((small, large, shared))
     longest: dict[int, int] = {}  # per group of mutual copies, its longest text
-    for x in range(n):
+    for x in linked:
         r = root(x)
         if r not in longest or sizes[x] > sizes[longest[r]]:
             longest[r] = x
@@ -350,7 +372,7 @@ def group(store: SketchStore) -> list[list[int]]:
     for unit, (_, large) in best.items():
         union(unit, large)
     groups: dict[int, list[int]] = {}
-    for x in range(n):
+    for x in linked:
         groups.setdefault(root(x), []).append(x)
     return [g for g in groups.values() if len(g) > 1]
 
@@ -393,30 +415,186 @@ def update_generation(
     """Write ``gen``'s sketches and stories for the articles ``ids``.
 
     Sketches come from ``fresh`` (articles parsed this run), else ``previous``'s store, else (a
-    generation built without stories) from the body and date stored in ``reader``.
+    generation built without stories) from the body and date stored in ``reader``. With the
+    previous store's links at hand only the pairs the changes can touch are recounted
+    (``carry_over``); the groups are the same as counting every pair again.
     """
     started = time.monotonic()
-    carried: dict[str, tuple[int, np.ndarray]] = {}
     old = SketchStore.load(previous) if previous is not None else None
-    if old is not None:
-        wanted = set(ids) - set(fresh)
-        carried = {i: (d, h) for i, d, h in old.items() if i in wanted}
-    items: list[tuple[str, int, np.ndarray]] = []
-    missing: list[str] = []
-    for article in ids:
-        got = fresh.get(article) or carried.get(article)
-        if got is None:
-            missing.append(article)
-        else:
-            items.append((article, got[0], got[1]))
-    items.extend(_from_index(reader, missing))
-    items.sort(key=lambda x: x[0])
-    store = SketchStore.from_items(items)
+    store = carry_over(old, ids, fresh, reader) if old is not None else None
+    if store is None:
+        carried: dict[str, tuple[int, np.ndarray]] = {}
+        if old is not None:
+            wanted = set(ids) - set(fresh)
+            carried = {i: (d, h) for i, d, h in old.items() if i in wanted}
+        items: list[tuple[str, int, np.ndarray]] = []
+        missing: list[str] = []
+        for article in ids:
+            got = fresh.get(article) or carried.get(article)
+            if got is None:
+                missing.append(article)
+            else:
+                items.append((article, got[0], got[1]))
+        items.extend(_from_index(reader, missing))
+        items.sort(key=lambda x: x[0])
+        store = SketchStore.from_items(items)
+        store.links = copy_links(store)
     store.save(gen)
-    groups = group(store)
+    groups = group(store, store.links)
     stories = assign(store.ids, store.dates.tolist(), groups)
     write_stories(gen, stories)
     return StoryStats(len(stories), sum(len(s["members"]) for s in stories), time.monotonic() - started)
+
+
+def carry_over(
+    old: SketchStore, ids: Sequence[str], fresh: dict[str, tuple[int, np.ndarray]], reader: Any
+) -> SketchStore | None:
+    """The store of the articles ``ids``, sorted by id, with its links: ``old``'s sketches for the
+    unchanged articles, ``fresh`` (or the index's bodies) for the rest; links recounted only for the
+    pairs the changes can touch (``relink``). None when ``old`` has no links or ids repeat (then the
+    caller counts every pair)."""
+    known = set(old.ids)
+    if old.links is None or len(known) != len(old.ids) or len(set(ids)) != len(ids):
+        return None
+    wanted = set(ids)
+    keep = np.fromiter((i in wanted and i not in fresh for i in old.ids), dtype=bool, count=len(old.ids))
+    added = [(i, *fresh[i]) for i in ids if i in fresh]
+    added.extend(_from_index(reader, [i for i in ids if i not in fresh and i not in known]))
+    add = SketchStore.from_items(sorted(added, key=lambda x: x[0]))
+    kept = np.flatnonzero(keep)
+    kept_names, add_names = np.asarray(old.ids, dtype=str)[kept], np.asarray(add.ids, dtype=str)
+    if len(kept_names) > 1 and not (kept_names[1:] > kept_names[:-1]).all():
+        return None  # not sorted by id (numpy compares code points, as Python does)
+    # The new articles go between the kept ones, which keep their order: no sort of the whole store.
+    at = np.searchsorted(kept_names, add_names) + np.arange(len(add_names))
+    is_new = np.zeros(len(kept) + len(at), dtype=bool)
+    is_new[at] = True
+    moved = np.flatnonzero(~is_new)
+    names = np.empty(len(is_new), dtype=np.result_type(kept_names, add_names))
+    names[moved], names[at] = kept_names, add_names
+    old_sizes = np.diff(old.offsets)
+    sizes = np.zeros(len(is_new), dtype=np.int64)
+    sizes[moved], sizes[at] = old_sizes[kept], np.diff(add.offsets)
+    dates = np.zeros(len(is_new), dtype=np.int64)
+    dates[moved], dates[at] = old.dates[kept], add.dates
+    in_new = np.repeat(is_new, sizes)
+    hashes = np.empty(len(in_new), dtype=np.uint32)
+    hashes[~in_new] = old.hashes[np.repeat(keep, old_sizes)]
+    hashes[in_new] = add.hashes
+    store = SketchStore(
+        ids=names.tolist(),
+        dates=dates,
+        offsets=np.concatenate(([0], np.cumsum(sizes))).astype(np.int64),
+        hashes=hashes,
+    )
+    store.links = relink(old, kept, moved, store, is_new)
+    return store
+
+
+def relink(
+    old: SketchStore, kept: np.ndarray, moved: np.ndarray, new: SketchStore, dirty: np.ndarray
+) -> Links:
+    """``copy_links(new)``, from ``old``'s links: ``old`` positions ``kept`` are ``new`` positions
+    ``moved``, and ``dirty`` marks the new articles that are new or changed.
+
+    A pair's count depends only on its two sketches and on which of their common hashes are held by
+    at most :data:`DF_CAP` articles. So a pair of unchanged articles keeps its old link unless both
+    hold a hash whose count crossed the cap; the holders of such hashes are recounted with the new
+    and changed articles, against every article holding one of their hashes.
+    """
+    n = len(new.ids)
+    gone = np.ones(len(old.ids), dtype=bool)
+    gone[kept] = False
+    came, went = _rows(new, np.flatnonzero(dirty)), _rows(old, np.flatnonzero(gone))
+    touched = np.unique(np.concatenate((went, came)))
+    h, owner = _holders(new, touched)
+
+    def count(found: np.ndarray) -> np.ndarray:
+        return np.bincount(np.searchsorted(touched, found), minlength=len(touched))
+
+    df_new = count(h)
+    df_old = df_new - count(came) + count(went)
+    crossed = touched[(df_old <= DF_CAP) != (df_new <= DF_CAP)]
+    if len(crossed):
+        dirty = dirty.copy()
+        dirty[owner[np.isin(h, crossed)]] = True
+        more = np.setdiff1d(_rows(new, np.flatnonzero(dirty)), touched)
+        if len(more):
+            h2, owner2 = _holders(new, more)
+            h, owner = np.concatenate((h, h2)), np.concatenate((owner, owner2))
+    sel = np.isin(h, _rows(new, np.flatnonzero(dirty)))
+    h, owner = h[sel], owner[sel]
+    order = np.lexsort((owner, h))
+    h, owner = h[order], owner[order]
+    starts = np.flatnonzero(np.concatenate(([True], h[1:] != h[:-1]))) if len(h) else np.zeros(0, np.int64)
+    df = np.diff(np.concatenate((starts, [len(h)])))
+    gstart, gdf = np.repeat(starts, df), np.repeat(df, df)
+    use = dirty[owner] & (gdf >= 2) & (gdf <= DF_CAP)
+    x = np.repeat(owner[use], gdf[use])
+    y = owner[_ragged(gstart[use], gdf[use])]
+    ok = (x != y) & (~dirty[y] | (x < y))  # a pair of two dirty articles is counted from its first
+    lo, hi = np.minimum(x[ok], y[ok]), np.maximum(x[ok], y[ok])
+    pairs, shared = np.unique(lo * n + hi, return_counts=True)
+    a, b = pairs // n, pairs % n
+    sizes = np.diff(new.offsets)
+    small, large = np.minimum(sizes[a], sizes[b]), np.maximum(sizes[a], sizes[b])
+    ok = _passes(shared, small, large)
+    assert old.links is not None
+    where = np.full(len(old.ids), -1, dtype=np.int64)
+    where[kept] = moved
+    oa, ob = where[old.links.a], where[old.links.b]
+    stay = (oa >= 0) & (ob >= 0)
+    stay[stay] = ~(dirty[oa[stay]] | dirty[ob[stay]])
+    oa, ob = np.minimum(oa[stay], ob[stay]), np.maximum(oa[stay], ob[stay])
+    keys = np.concatenate((oa * n + ob, pairs[ok]))
+    order = np.argsort(keys, kind="stable")
+    return Links(
+        (keys // n)[order],
+        (keys % n)[order],
+        np.concatenate((old.links.shared[stay], shared[ok])).astype(np.int64)[order],
+        np.concatenate((old.links.mutual[stay], (shared >= CONTAINMENT * large)[ok])).astype(bool)[order],
+    )
+
+
+def _ragged(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """``starts[i] .. starts[i] + sizes[i] - 1`` for every ``i``, concatenated.
+
+    >>> _ragged(np.array([5, 0, 9]), np.array([2, 0, 3])).tolist()
+    [5, 6, 9, 10, 11]
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    total = int(sizes.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(sizes)
+    return np.repeat(np.asarray(starts, dtype=np.int64) - (ends - sizes), sizes) + np.arange(total)
+
+
+def _rows(store: SketchStore, rows: np.ndarray) -> np.ndarray:
+    """The hashes of the articles at ``rows``, concatenated."""
+    starts = store.offsets[rows]
+    return store.hashes[_ragged(starts, store.offsets[rows + 1] - starts)]
+
+
+#: Bits of a hash that address the prefilter table of ``_holders`` (4 MB: it stays in cache).
+_TABLE_BITS = 22
+
+
+def _holders(store: SketchStore, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hash and owner of every posting of ``store`` whose hash is in ``wanted`` (sorted, unique):
+    a table of the hashes' low bits passes a few percent of the postings to an exact check, so the
+    whole store is read once and never sorted."""
+    if not len(wanted) or not len(store.hashes):
+        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64)
+    low = (1 << _TABLE_BITS) - 1
+    table = np.zeros(1 << _TABLE_BITS, dtype=bool)
+    table[wanted & low] = True
+    where = np.flatnonzero(table[store.hashes & low])
+    h = store.hashes[where]
+    slot = np.minimum(np.searchsorted(wanted, h), len(wanted) - 1)
+    hit = wanted[slot] == h
+    where, h = where[hit], h[hit]
+    return h, np.searchsorted(store.offsets, where, side="right") - 1
 
 
 def _from_index(reader: Any, missing: Sequence[str]) -> list[tuple[str, int, np.ndarray]]:
