@@ -376,7 +376,9 @@ def reindex(
             ix = whoosh_index.open_dir(str(gen))
             result.articles = ix.doc_count()
             with ix.reader() as reader:
-                FacetIndex.build(reader).save(gen / FACETS)
+                # the live generation's arrays cover the segments this one kept (write-once)
+                before = None if (live is None or full) else FacetIndex.load(live / FACETS, None)
+                FacetIndex.build(reader, before).save(gen / FACETS)
                 if group_stories:
                     every = [i for v in next_manifest.values() for i in v["ids"]]
                     previous = None if (live is None or full) else live
