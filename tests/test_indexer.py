@@ -311,3 +311,47 @@ def test_incremental_side_files_equal_a_full_build(tmp_path: Path) -> None:
     (corpus / "batch-0002.jsonl").unlink()
     assert reindex([corpus], index, workers=1).removed > 0
     check("removed")
+
+
+def test_one_large_file_split_between_workers_gives_the_same_index(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An incremental run of one changed file shares its records between the workers (each writes a
+    segment): the documents, their order, duplicate-id settlement, skips, manifest, entities and
+    stories are what one process makes."""
+    from whoosh import index as whoosh_index
+
+    from searchapp import indexer
+    from searchapp.store import ENTITIES, MANIFEST
+    from searchapp.stories import STORIES
+
+    monkeypatch.setattr(indexer, "POOL_MIN_BYTES", 1)
+    corpus = tmp_path / "corpus"
+    write_jsonl(corpus / "a.jsonl", 0, 5)
+    lines = (corpus / "a.jsonl").read_text().splitlines()
+    big = write_jsonl(tmp_path / "big.jsonl", 100, 40, seed=5).read_text().splitlines()
+    big[3] = "{not json"
+    big[7] = lines[1]  # an id a.jsonl holds: a skip
+    big[30] = big[29]  # the same id twice in one file
+    big[35] = json.dumps({"id": "made-000136", "title": "", "text": ""})  # an empty record
+
+    def build(index: Path, workers: int) -> tuple[Any, ...]:
+        (corpus / "big.jsonl").unlink(missing_ok=True)
+        reindex([corpus], index, workers=workers)
+        (corpus / "big.jsonl").write_text("\n".join(big) + "\n")
+        result = reindex([corpus], index, workers=workers)
+        gen = current_generation(index)
+        assert gen is not None
+        ix = whoosh_index.open_dir(str(gen))
+        try:
+            with ix.reader() as reader:
+                docs = [(d, f["id"], f["doc"]["title"]) for d, f in reader.iter_docs()]
+            segments = len(ix._segments())
+        finally:
+            ix.close()
+        side = [read_json(gen / name) for name in (MANIFEST, ENTITIES, STORIES)]
+        summary = (result.added, result.updated, result.removed, [(s.source, s.reason) for s in result.skips])
+        return segments, docs, side, summary
+
+    one, two = build(tmp_path / "one", 1), build(tmp_path / "two", 2)
+    assert two[0] > one[0]  # the files went to two segments each
+    assert two[1:] == one[1:]
+    assert any("duplicate id" in reason for _, reason in one[3][3]) and len(one[3][3]) >= 2
