@@ -20,6 +20,7 @@ import queue
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -285,6 +286,22 @@ def _size(path: str) -> int:
         return 0
 
 
+def _digest(path: Path) -> str | OSError:
+    try:
+        return file_hash(path.read_bytes())
+    except OSError as exc:
+        return exc
+
+
+def _digests(paths: list[Path]) -> dict[Path, str | OSError]:
+    """Each file's content hash, or why it could not be read. In threads: reading and blake2b let go
+    of the GIL, so the cores share what was 0.3-0.6 s of an incremental run over 100 files."""
+    if len(paths) < 2:
+        return {p: _digest(p) for p in paths}
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        return dict(zip(paths, pool.map(_digest, paths), strict=True))
+
+
 def _under(key: str, roots: list[Path]) -> bool:
     path = Path(key)
     return any(path == r or r in path.parents for r in roots)
@@ -322,18 +339,22 @@ def reindex(
         todo: list[str] = []
         seen: set[str] = set()
         next_manifest: dict[str, Any] = {}
-        for item in discover(paths):
-            if isinstance(item, Skipped):
+        found = [
+            (item, None if isinstance(item, Skipped) else str(item.resolve())) for item in discover(paths)
+        ]
+        digests = _digests([item for item, key in found if key in manifest])
+        for item, key in found:
+            if isinstance(item, Skipped) or key is None:
+                assert isinstance(item, Skipped)
                 result.skips.append(item)
                 continue
             result.files += 1
-            key = str(item.resolve())
             seen.add(key)
             old = manifest.get(key)
             if old is not None:
-                try:
-                    digest = file_hash(item.read_bytes())
-                except OSError as exc:
+                digest = digests[item]
+                if isinstance(digest, OSError):
+                    exc = digest
                     result.skips.append(Skipped(str(item), f"cannot read: {exc.strerror or exc}"))
                     next_manifest[key] = old  # keep what we had rather than lose it
                     continue
