@@ -148,9 +148,14 @@ class FacetIndex:
     def build(cls, reader: Any, previous: FacetIndex | None = None) -> FacetIndex:
         """The arrays of ``reader``'s index; rows of segments ``previous`` covers are taken from it."""
         ndocs = reader.doc_count_all()
-        live = np.zeros(ndocs, dtype=bool)
-        live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
         segments = _segments(reader)
+        if segments:  # from each segment's deleted set: asking every document took 0.25 s at 100k
+            live = np.ones(ndocs, dtype=bool)
+            for sub, _, _, start in segments:
+                live[start + np.fromiter(sub.segment().deleted_docs(), dtype=np.int64)] = False
+        else:
+            live = np.zeros(ndocs, dtype=bool)
+            live[np.fromiter(reader.all_doc_ids(), dtype=np.int64)] = True
         if previous is not None and previous.segments and segments:
             return cls._update(reader, previous, segments, live)
         tables = {f: build_table(reader, f, ndocs) for f in FACET_FIELDS}
