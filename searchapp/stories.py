@@ -62,6 +62,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import itertools
 import json
 import re
 import time
@@ -486,8 +487,9 @@ def carry_over(
     source = np.zeros(len(is_new), dtype=np.int64)
     source[moved], source[at] = old.offsets[kept], add.offsets[:-1] + len(old.hashes)
     breaks = np.flatnonzero((source[1:] != source[:-1] + sizes[:-1]) | (is_new[1:] != is_new[:-1])) + 1
+    bounds = [0, *breaks.tolist(), len(is_new)] if len(is_new) else []
     pieces = []
-    for first, last in zip([0, *breaks.tolist()], [*breaks.tolist(), len(is_new)], strict=True):
+    for first, last in itertools.pairwise(bounds):
         begin, end = int(source[first]), int(source[last - 1] + sizes[last - 1])
         if is_new[first]:
             pieces.append(add.hashes[begin - len(old.hashes) : end - len(old.hashes)])

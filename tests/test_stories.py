@@ -450,3 +450,8 @@ def test_incremental_links_and_groups_equal_a_full_count(seed: int, monkeypatch)
     assert back is not None and back.links is not None
     for name in ("a", "b", "shared", "mutual"):
         assert getattr(back.links, name).tolist() == getattr(old.links, name).tolist(), name
+
+    # and every article removed
+    none = stories.carry_over(got, [], {}, reader=None)
+    assert none is not None and none.links is not None
+    assert (none.ids, len(none.hashes), len(none.links.a), group(none, none.links)) == ([], 0, 0, [])
