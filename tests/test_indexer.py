@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -355,3 +356,34 @@ def test_one_large_file_split_between_workers_gives_the_same_index(tmp_path: Pat
     assert two[0] > one[0]  # the files went to two segments each
     assert two[1:] == one[1:]
     assert any("duplicate id" in reason for _, reason in one[3][3]) and len(one[3][3]) >= 2
+
+
+def test_saved_facets_stay_exact_when_the_writer_merges_segments(tmp_path: Path) -> None:
+    """Small segments are merged by the parent's writer now and then: the merged segment is new to
+    the facet arrays, and is read from its postings."""
+    from whoosh import index as whoosh_index
+
+    from searchapp.facets import FacetIndex
+    from searchapp.store import FACETS
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    write_jsonl(corpus / "f00.jsonl", 0, 20)
+    reindex([corpus], index, workers=1)
+    counts = []
+    for step in range(1, 7):
+        write_jsonl(corpus / f"f{step:02d}.jsonl", step * 100, 3)
+        if step % 3 == 0:
+            write_jsonl(corpus / "f00.jsonl", 5000 + step, 20)  # changed: deletions in a kept segment
+        reindex([corpus], index, workers=1)
+        gen = current_generation(index)
+        assert gen is not None
+        ix = whoosh_index.open_dir(str(gen))
+        try:
+            with ix.reader() as reader:
+                saved = FacetIndex.load(gen / FACETS, reader.doc_count_all())
+                assert saved is not None
+                assert_same_facets(saved, FacetIndex.build(reader))
+            counts.append(len(ix._segments()))
+        finally:
+            ix.close()
+    assert any(b < a for a, b in itertools.pairwise(counts)), counts  # a merge happened
