@@ -127,6 +127,8 @@ def incremental(
         "files": len(list(corpus.glob("*.jsonl"))),
         "articles_changed": changed["updated"] + changed["added"],
         "seconds": changed["seconds"],
+        "cpu_seconds": changed.get("cpu_seconds"),
+        "stories_seconds": changed.get("stories_seconds"),
         "percent_of_full": round(100 * changed["seconds"] / full_seconds, 2) if full_seconds else None,
         "restore_seconds": restored["seconds"],
         "restore_percent_of_full": round(100 * restored["seconds"] / full_seconds, 2)

@@ -117,12 +117,17 @@ def file_sizes(gen: Path) -> dict[str, int]:
 
 
 def publish(root: Path, gen: Path) -> None:
-    """Make ``gen`` the live generation in one atomic step, its file sizes recorded in its meta."""
+    """Make ``gen`` the live generation in one atomic step, its file sizes recorded in its meta.
+
+    Only the files this reindex wrote are fsynced: a hard link (``hardlink_copy``) shares the inode
+    of a file fsynced when its own generation was published, and the directory's fsync makes the
+    link itself durable. (Re-syncing the kept segments' ~80 files cost 0.3 s an incremental run.)
+    """
     meta = read_json(gen / META, {})
     meta["files"] = file_sizes(gen)
     write_json(gen / META, meta)
     for entry in gen.iterdir():
-        if entry.is_file():
+        if entry.is_file() and entry.stat().st_nlink == 1:
             with entry.open("rb") as fh:
                 os.fsync(fh.fileno())
     fsync_dir(gen)

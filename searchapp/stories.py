@@ -21,6 +21,8 @@ Index time, in this fixed order:
    a story's length does not take it in). Mutual copies (``shared / larger >= CONTAINMENT`` too)
    are joined transitively; a text that is only a small part of others (a copy cut to its lede)
    joins just the one it shares most with, so it cannot bridge two stories that both quote it.
+   The links are kept with the sketches, so a reindex recounts only the pairs its new and changed
+   articles can touch (``carry_over``, ``relink``): the same links as counting every pair again.
 4. ``assign``: a story's first-seen article is its earliest dated copy (ties: the smaller id); an
    undated copy is never first. The story id is the first-seen article's id (a story with no dated
    copy takes its smallest article id), so it stays put until an earlier copy turns up. Stories of two
@@ -60,6 +62,7 @@ nine: 0.17) while a digest many times a story's length does not merge it with th
 from __future__ import annotations
 
 import difflib
+import itertools
 import json
 import re
 import time
@@ -83,7 +86,7 @@ MIN_SHARED = 4
 DF_CAP = 500
 RARE_DF = 20
 #: Version of the side files' layout, checked on load.
-FORMAT = 2
+FORMAT = 3
 
 #: A word, hyphens and apostrophes inside it included; a number with its separators.
 _WORD = re.compile(r"\d+(?:[,.]\d+)+|\w+(?:[-\u2010\u2011'\u2019]\w+)*")
@@ -216,6 +219,9 @@ class SketchStore:
     dates: np.ndarray  # int64
     offsets: np.ndarray  # int64, len(ids) + 1
     hashes: np.ndarray  # uint32
+    #: The copy links between these articles, kept so the next generation recounts only the pairs
+    #: its changes can touch (``regroup``); None when unknown (then counted from scratch).
+    links: Links | None = None
 
     @classmethod
     def from_items(cls, items: Sequence[tuple[str, int, np.ndarray]]) -> SketchStore:
@@ -240,16 +246,30 @@ class SketchStore:
             with np.load(gen / SKETCHES, allow_pickle=False) as data:
                 if int(data["format"]) != FORMAT:
                     return None
+                links = None
+                if "links.a" in data:
+                    links = Links(
+                        data["links.a"], data["links.b"], data["links.shared"], data["links.mutual"]
+                    )
                 return cls(
                     ids=data["ids"].tolist(),
                     dates=data["dates"],
                     offsets=data["offsets"],
                     hashes=data["hashes"],
+                    links=links,
                 )
         except (FileNotFoundError, KeyError, ValueError, OSError):
             return None
 
     def save(self, gen: Path) -> None:
+        arrays: dict[str, Any] = {}
+        if self.links is not None:
+            arrays = {
+                "links.a": self.links.a,
+                "links.b": self.links.b,
+                "links.shared": self.links.shared,
+                "links.mutual": self.links.mutual,
+            }
         tmp = gen / (SKETCHES + ".tmp")
         with tmp.open("wb") as fh:
             np.savez(
@@ -259,6 +279,7 @@ class SketchStore:
                 dates=self.dates,
                 offsets=self.offsets,
                 hashes=self.hashes,
+                **arrays,
             )
         tmp.replace(gen / SKETCHES)
 
@@ -290,9 +311,13 @@ def copy_links(store: SketchStore) -> Links:
     empty = np.zeros(0, dtype=np.int64)
     if n < 2 or not len(store.hashes):
         return Links(empty, empty, empty, empty.astype(bool))
-    owner = np.repeat(np.arange(n, dtype=np.int64), sizes)
-    order = np.argsort(store.hashes, kind="stable")  # stable: owners stay ascending within a hash
-    hashes, owner = store.hashes[order], owner[order]
+    # hash and owner in one 64-bit key: a plain sort (a third of a stable argsort's time) leaves the
+    # owners ascending within a hash
+    key = np.sort(
+        (store.hashes.astype(np.uint64) << np.uint64(32)) | np.repeat(np.arange(n, dtype=np.uint64), sizes)
+    )
+    hashes, owner = (key >> np.uint64(32)).astype(np.uint32), (key & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    del key
     starts = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1])))
     df = np.diff(np.concatenate((starts, [len(hashes)])))
     rare = (df >= 2) & (df <= RARE_DF)
@@ -350,17 +375,19 @@ def _pair_keys(starts: np.ndarray, df: np.ndarray, owner: np.ndarray, n: int) ->
     return np.concatenate(keys)
 
 
-def group(store: SketchStore) -> list[list[int]]:
-    """Stories of two or more articles, as sorted positions in ``store``.
+def group(store: SketchStore, links: Links | None = None) -> list[list[int]]:
+    """Stories of two or more articles, as sorted positions in ``store`` (``links``: its copy links
+    when already known).
 
     Mutual copies are joined transitively. A text that is only a part of others (a copy cut to its
     lede), with its mutual copies if any, joins one of them -- the one it shares most with, then the
     one it is the largest part of -- so a short text quoted by two stories does not bridge them.
+    Only linked articles are walked (in position order, which settles ties): the rest stand alone.
     """
-    n = len(store.ids)
     sizes = np.diff(store.offsets).tolist()
-    links = copy_links(store)
-    parent = list(range(n))
+    links = copy_links(store) if links is None else links
+    linked = np.unique(np.concatenate((links.a, links.b))).tolist()
+    parent = {x: x for x in linked}
 
     def root(x: int) -> int:
         while parent[x] != x:
@@ -382,7 +409,7 @@ def group(store: SketchStore) -> list[list[int]]:
             small, large = (a, b) if sizes[a] < sizes[b] else (b, a)
             part_of.append((small, large, shared))
     longest: dict[int, int] = {}  # per group of mutual copies, its longest text
-    for x in range(n):
+    for x in linked:
         r = root(x)
         if r not in longest or sizes[x] > sizes[longest[r]]:
             longest[r] = x
@@ -397,7 +424,7 @@ def group(store: SketchStore) -> list[list[int]]:
     for unit, (_, large) in best.items():
         union(unit, large)
     groups: dict[int, list[int]] = {}
-    for x in range(n):
+    for x in linked:
         groups.setdefault(root(x), []).append(x)
     return [g for g in groups.values() if len(g) > 1]
 
@@ -440,30 +467,215 @@ def update_generation(
     """Write ``gen``'s sketches and stories for the articles ``ids``.
 
     Sketches come from ``fresh`` (articles parsed this run), else ``previous``'s store, else (a
-    generation built without stories) from the body and date stored in ``reader``.
+    generation built without stories) from the body and date stored in ``reader``. With the
+    previous store's links at hand only the pairs the changes can touch are recounted
+    (``carry_over``); the groups are the same as counting every pair again.
     """
     started = time.monotonic()
-    carried: dict[str, tuple[int, np.ndarray]] = {}
     old = SketchStore.load(previous) if previous is not None else None
-    if old is not None:
-        wanted = set(ids) - set(fresh)
-        carried = {i: (d, h) for i, d, h in old.items() if i in wanted}
-    items: list[tuple[str, int, np.ndarray]] = []
-    missing: list[str] = []
-    for article in ids:
-        got = fresh.get(article) or carried.get(article)
-        if got is None:
-            missing.append(article)
-        else:
-            items.append((article, got[0], got[1]))
-    items.extend(_from_index(reader, missing))
-    items.sort(key=lambda x: x[0])
-    store = SketchStore.from_items(items)
+    store = carry_over(old, ids, fresh, reader) if old is not None else None
+    if store is None:
+        carried: dict[str, tuple[int, np.ndarray]] = {}
+        if old is not None:
+            wanted = set(ids) - set(fresh)
+            carried = {i: (d, h) for i, d, h in old.items() if i in wanted}
+        items: list[tuple[str, int, np.ndarray]] = []
+        missing: list[str] = []
+        for article in ids:
+            got = fresh.get(article) or carried.get(article)
+            if got is None:
+                missing.append(article)
+            else:
+                items.append((article, got[0], got[1]))
+        items.extend(_from_index(reader, missing))
+        items.sort(key=lambda x: x[0])
+        store = SketchStore.from_items(items)
+        store.links = copy_links(store)
     store.save(gen)
-    groups = group(store)
+    groups = group(store, store.links)
     stories = assign(store.ids, store.dates.tolist(), groups)
     write_stories(gen, stories)
     return StoryStats(len(stories), sum(len(s["members"]) for s in stories), time.monotonic() - started)
+
+
+def carry_over(
+    old: SketchStore, ids: Sequence[str], fresh: dict[str, tuple[int, np.ndarray]], reader: Any
+) -> SketchStore | None:
+    """The store of the articles ``ids``, sorted by id, with its links: ``old``'s sketches for the
+    unchanged articles, ``fresh`` (or the index's bodies) for the rest; links recounted only for the
+    pairs the changes can touch (``relink``). None when ``old`` has no links or ids repeat (then the
+    caller counts every pair)."""
+    known = set(old.ids)
+    if old.links is None or len(known) != len(old.ids) or len(set(ids)) != len(ids):
+        return None
+    wanted = set(ids)
+    keep = np.fromiter((i in wanted and i not in fresh for i in old.ids), dtype=bool, count=len(old.ids))
+    added = [(i, *fresh[i]) for i in ids if i in fresh]
+    added.extend(_from_index(reader, [i for i in ids if i not in fresh and i not in known]))
+    add = SketchStore.from_items(sorted(added, key=lambda x: x[0]))
+    kept = np.flatnonzero(keep)
+    kept_names, add_names = np.asarray(old.ids, dtype=str)[kept], np.asarray(add.ids, dtype=str)
+    if len(kept_names) > 1 and not (kept_names[1:] > kept_names[:-1]).all():
+        return None  # not sorted by id (numpy compares code points, as Python does)
+    # The new articles go between the kept ones, which keep their order: no sort of the whole store.
+    at = np.searchsorted(kept_names, add_names) + np.arange(len(add_names))
+    is_new = np.zeros(len(kept) + len(at), dtype=bool)
+    is_new[at] = True
+    moved = np.flatnonzero(~is_new)
+    names = np.empty(len(is_new), dtype=np.result_type(kept_names, add_names))
+    names[moved], names[at] = kept_names, add_names
+    old_sizes = np.diff(old.offsets)
+    sizes = np.zeros(len(is_new), dtype=np.int64)
+    sizes[moved], sizes[at] = old_sizes[kept], np.diff(add.offsets)
+    dates = np.zeros(len(is_new), dtype=np.int64)
+    dates[moved], dates[at] = old.dates[kept], add.dates
+    # Each row's hashes in old.hashes, then add.hashes as if appended; copied run by run of rows
+    # that follow each other there (a few runs a change), not through masks as long as the store.
+    source = np.zeros(len(is_new), dtype=np.int64)
+    source[moved], source[at] = old.offsets[kept], add.offsets[:-1] + len(old.hashes)
+    breaks = np.flatnonzero((source[1:] != source[:-1] + sizes[:-1]) | (is_new[1:] != is_new[:-1])) + 1
+    bounds = [0, *breaks.tolist(), len(is_new)] if len(is_new) else []
+    pieces = []
+    for first, last in itertools.pairwise(bounds):
+        begin, end = int(source[first]), int(source[last - 1] + sizes[last - 1])
+        if is_new[first]:
+            pieces.append(add.hashes[begin - len(old.hashes) : end - len(old.hashes)])
+        else:
+            pieces.append(old.hashes[begin:end])
+    store = SketchStore(
+        ids=names.tolist(),
+        dates=dates,
+        offsets=np.concatenate(([0], np.cumsum(sizes))).astype(np.int64),
+        hashes=np.concatenate(pieces) if pieces else _EMPTY,
+    )
+    store.links = relink(old, kept, moved, store, is_new)
+    return store
+
+
+def relink(
+    old: SketchStore, kept: np.ndarray, moved: np.ndarray, new: SketchStore, dirty: np.ndarray
+) -> Links:
+    """``copy_links(new)``, from ``old``'s links: ``old`` positions ``kept`` are ``new`` positions
+    ``moved``, and ``dirty`` marks the new articles that are new or changed.
+
+    A pair's count depends only on its two sketches and on which of their common hashes are held by
+    at most :data:`DF_CAP` articles. So a pair of unchanged articles keeps its old link unless both
+    hold a hash whose count crossed the cap; the holders of such hashes are recounted with the new
+    and changed articles, against every article holding one of their hashes.
+    """
+    n = len(new.ids)
+    gone = np.ones(len(old.ids), dtype=bool)
+    gone[kept] = False
+    came, went = _rows(new, np.flatnonzero(dirty)), _rows(old, np.flatnonzero(gone))
+    touched = _distinct(np.concatenate((went, came)))
+    slot, owner = _holders(new, touched)  # slot: the posting's hash, as a position in touched
+
+    def count(found: np.ndarray) -> np.ndarray:
+        return np.bincount(np.searchsorted(touched, found), minlength=len(touched))
+
+    df_new = np.bincount(slot, minlength=len(touched))
+    crossed = (count(went) - count(came) + df_new <= DF_CAP) != (df_new <= DF_CAP)
+    if crossed.any():
+        dirty = dirty.copy()
+        dirty[owner[crossed[slot]]] = True
+        came = _rows(new, np.flatnonzero(dirty))
+        more = np.setdiff1d(came, touched)
+        if len(more):
+            slot2, owner2 = _holders(new, more)
+            slot, owner = np.concatenate((slot, slot2 + len(touched))), np.concatenate((owner, owner2))
+            touched = np.concatenate((touched, more))
+    if crossed.any():
+        mine = np.isin(touched, came)  # hashes a new, changed or recounted article holds
+    else:
+        mine = np.zeros(len(touched), dtype=bool)
+        mine[np.searchsorted(touched, came)] = True
+    sel = mine[slot]
+    # by hash, then owner: one sort of a 64-bit key
+    key = np.sort(slot[sel].astype(np.int64) * n + owner[sel])
+    h, owner = key // n, key % n
+    starts = np.flatnonzero(np.concatenate(([True], h[1:] != h[:-1]))) if len(h) else np.zeros(0, np.int64)
+    df = np.diff(np.concatenate((starts, [len(h)])))
+    gstart, gdf = np.repeat(starts, df), np.repeat(df, df)
+    use = dirty[owner] & (gdf >= 2) & (gdf <= DF_CAP)
+    x = np.repeat(owner[use], gdf[use])
+    y = owner[_ragged(gstart[use], gdf[use])]
+    ok = (x != y) & (~dirty[y] | (x < y))  # a pair of two dirty articles is counted from its first
+    both = np.sort(np.minimum(x[ok], y[ok]) * n + np.maximum(x[ok], y[ok]))  # sorted: no np.unique hashing
+    first = np.flatnonzero(np.concatenate(([True], both[1:] != both[:-1]))) if len(both) else both
+    pairs, shared = both[first], np.diff(np.concatenate((first, [len(both)])))
+    a, b = pairs // n, pairs % n
+    sizes = np.diff(new.offsets)
+    small, large = np.minimum(sizes[a], sizes[b]), np.maximum(sizes[a], sizes[b])
+    ok = _passes(shared, small, large)
+    assert old.links is not None
+    where = np.full(len(old.ids), -1, dtype=np.int64)
+    where[kept] = moved
+    oa, ob = where[old.links.a], where[old.links.b]
+    stay = (oa >= 0) & (ob >= 0)
+    stay[stay] = ~(dirty[oa[stay]] | dirty[ob[stay]])
+    oa, ob = np.minimum(oa[stay], ob[stay]), np.maximum(oa[stay], ob[stay])
+    keys = np.concatenate((oa * n + ob, pairs[ok]))
+    order = np.argsort(keys, kind="stable")
+    return Links(
+        (keys // n)[order],
+        (keys % n)[order],
+        np.concatenate((old.links.shared[stay], shared[ok])).astype(np.int64)[order],
+        np.concatenate((old.links.mutual[stay], (shared >= CONTAINMENT * large)[ok])).astype(bool)[order],
+    )
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (a sort is quicker here than ``np.unique``'s hashing).
+
+    >>> _distinct(np.array([3, 1, 3, 2], dtype=np.uint32)).tolist()
+    [1, 2, 3]
+    """
+    values = np.sort(values)
+    return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
+
+
+def _ragged(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """``starts[i] .. starts[i] + sizes[i] - 1`` for every ``i``, concatenated.
+
+    >>> _ragged(np.array([5, 0, 9]), np.array([2, 0, 3])).tolist()
+    [5, 6, 9, 10, 11]
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    total = int(sizes.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(sizes)
+    return np.repeat(np.asarray(starts, dtype=np.int64) - (ends - sizes), sizes) + np.arange(total)
+
+
+def _rows(store: SketchStore, rows: np.ndarray) -> np.ndarray:
+    """The hashes of the articles at ``rows``, concatenated."""
+    starts = store.offsets[rows]
+    return store.hashes[_ragged(starts, store.offsets[rows + 1] - starts)]
+
+
+#: Bits of a hash that address the prefilter table of ``_holders`` (4 MB: it stays in cache).
+_TABLE_BITS = 22
+
+
+def _holders(store: SketchStore, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every posting of ``store`` whose hash is in ``wanted`` (sorted, unique), in store order: the
+    hash's position in ``wanted``, and the owner. A table of the hashes' low bits passes a few
+    percent of the postings to an exact check, so the whole store is read once and never sorted."""
+    if not len(wanted) or not len(store.hashes):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    low = (1 << _TABLE_BITS) - 1
+    table = np.zeros(1 << _TABLE_BITS, dtype=bool)
+    table[wanted & low] = True
+    step = 1 << 20  # in slices that stay in cache, with no temporary as long as the store
+    found = [
+        np.flatnonzero(table[store.hashes[i : i + step] & low]) + i for i in range(0, len(store.hashes), step)
+    ]
+    where = np.concatenate(found)
+    h = store.hashes[where]
+    slot = np.minimum(np.searchsorted(wanted, h), len(wanted) - 1)
+    hit = wanted[slot] == h
+    return slot[hit], np.searchsorted(store.offsets, where[hit], side="right") - 1
 
 
 def _from_index(reader: Any, missing: Sequence[str]) -> list[tuple[str, int, np.ndarray]]:

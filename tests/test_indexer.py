@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -207,7 +209,6 @@ def test_a_changed_file_given_by_a_relative_path_replaces_its_old_copy(tmp_path:
 def test_worker_segments_and_saved_facets_match_a_rebuild(tmp_path: Path) -> None:
     """Two worker processes each write a segment; a duplicate id across them is settled in input
     order; the facet arrays saved at index time equal the ones built from the index."""
-    import numpy as np
     from whoosh import index as whoosh_index
 
     from searchapp.facets import FacetIndex
@@ -239,10 +240,150 @@ def test_worker_segments_and_saved_facets_match_a_rebuild(tmp_path: Path) -> Non
     finally:
         ix.close()
     assert saved is not None
+    assert_same_facets(saved, built)
+    assert sorted(search_ids(index, "outlet:Z")) == []
+
+
+def assert_same_facets(saved: Any, built: Any) -> None:
+    import numpy as np
+
+    assert saved.ndocs == built.ndocs and saved.segments == built.segments
     assert np.array_equal(saved.live, built.live) and np.array_equal(saved.dates, built.dates)
+    assert saved.tables.keys() == built.tables.keys()
     for name, table in built.tables.items():
         other = saved.tables[name]
         assert other.values == table.values
         assert np.array_equal(other.offsets, table.offsets) and np.array_equal(other.ords, table.ords)
+        assert other.ords.dtype == table.ords.dtype and other.offsets.dtype == table.offsets.dtype
+        assert len(other.value_docs) == len(table.value_docs)
         assert all(np.array_equal(a, b) for a, b in zip(other.value_docs, table.value_docs, strict=True))
-    assert sorted(search_ids(index, "outlet:Z")) == []
+
+
+def test_incremental_side_files_equal_a_full_build(tmp_path: Path) -> None:
+    """Facet arrays (old segments' rows carried over) and stories (only touched pairs recounted)
+    after each incremental step equal what a rebuild from the index and a full reindex make."""
+    from whoosh import index as whoosh_index
+
+    from searchapp.facets import FacetIndex
+    from searchapp.ingest import Article, read_paths
+    from searchapp.store import FACETS
+    from searchapp.stories import STORIES
+    from tests.corpus import variants
+
+    corpus = write_many(tmp_path / "corpus", files=6, per_file=8)
+    shutil.copytree(SAMPLE, corpus / "samples")
+    base = next(a.body for a in read_paths([SAMPLE]) if isinstance(a, Article) and "/000_" in a.source)
+    copies = [
+        {"id": f"copy-{n}", "title": n, "text": text, "outlet": f"Copier {n}", "published": "2016-04-05"}
+        for n, (text, _) in variants(base).items()
+    ]
+    index = tmp_path / "index"
+    seen: list[set[str]] = []
+
+    def check(step: str) -> None:
+        gen = current_generation(index)
+        assert gen is not None
+        ix = whoosh_index.open_dir(str(gen))
+        try:
+            with ix.reader() as reader:
+                saved = FacetIndex.load(gen / FACETS, reader.doc_count_all())
+                assert saved is not None, step
+                assert_same_facets(saved, FacetIndex.build(reader))
+        finally:
+            ix.close()
+        segments = {segid for segid, _ in saved.segments}
+        assert not seen or segments & seen[-1] and segments - seen[-1], step  # some kept, some new
+        seen.append(segments)
+        full = tmp_path / f"full-{step}"
+        reindex([corpus], full, workers=1, full=True)
+        other = current_generation(full)
+        assert other is not None
+        assert read_json(gen / STORIES) == read_json(other / STORIES), step
+        assert read_json(gen / STORIES)["stories"], step  # not vacuous: copies grouped
+
+    reindex([corpus], index, workers=1)
+    check("first")
+    (corpus / "copies.jsonl").write_text("".join(json.dumps(c) + "\n" for c in copies[:3]))
+    write_jsonl(corpus / "batch-0001.jsonl", 100, 8, seed=3)  # a changed file: new text, new ids
+    result = reindex([corpus], index, workers=1)
+    assert result.added > 0 and result.removed > 0
+    check("changed")
+    (corpus / "copies.jsonl").write_text("".join(json.dumps(c) + "\n" for c in copies[2:]))
+    (corpus / "batch-0002.jsonl").unlink()
+    assert reindex([corpus], index, workers=1).removed > 0
+    check("removed")
+
+
+def test_one_large_file_split_between_workers_gives_the_same_index(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An incremental run of one changed file shares its records between the workers (each writes a
+    segment): the documents, their order, duplicate-id settlement, skips, manifest, entities and
+    stories are what one process makes."""
+    from whoosh import index as whoosh_index
+
+    from searchapp import indexer
+    from searchapp.store import ENTITIES, MANIFEST
+    from searchapp.stories import STORIES
+
+    monkeypatch.setattr(indexer, "POOL_MIN_BYTES", 1)
+    corpus = tmp_path / "corpus"
+    write_jsonl(corpus / "a.jsonl", 0, 5)
+    lines = (corpus / "a.jsonl").read_text().splitlines()
+    big = write_jsonl(tmp_path / "big.jsonl", 100, 40, seed=5).read_text().splitlines()
+    big[3] = "{not json"
+    big[7] = lines[1]  # an id a.jsonl holds: a skip
+    big[30] = big[29]  # the same id twice in one file
+    big[35] = json.dumps({"id": "made-000136", "title": "", "text": ""})  # an empty record
+
+    def build(index: Path, workers: int) -> tuple[Any, ...]:
+        (corpus / "big.jsonl").unlink(missing_ok=True)
+        reindex([corpus], index, workers=workers)
+        (corpus / "big.jsonl").write_text("\n".join(big) + "\n")
+        result = reindex([corpus], index, workers=workers)
+        gen = current_generation(index)
+        assert gen is not None
+        ix = whoosh_index.open_dir(str(gen))
+        try:
+            with ix.reader() as reader:
+                docs = [(d, f["id"], f["doc"]["title"]) for d, f in reader.iter_docs()]
+            segments = len(ix._segments())
+        finally:
+            ix.close()
+        side = [read_json(gen / name) for name in (MANIFEST, ENTITIES, STORIES)]
+        summary = (result.added, result.updated, result.removed, [(s.source, s.reason) for s in result.skips])
+        return segments, docs, side, summary
+
+    one, two = build(tmp_path / "one", 1), build(tmp_path / "two", 2)
+    assert two[0] > one[0]  # the files went to two segments each
+    assert two[1:] == one[1:]
+    assert any("duplicate id" in reason for _, reason in one[3][3]) and len(one[3][3]) >= 2
+
+
+def test_saved_facets_stay_exact_when_the_writer_merges_segments(tmp_path: Path) -> None:
+    """Small segments are merged by the parent's writer now and then: the merged segment is new to
+    the facet arrays, and is read from its postings."""
+    from whoosh import index as whoosh_index
+
+    from searchapp.facets import FacetIndex
+    from searchapp.store import FACETS
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    write_jsonl(corpus / "f00.jsonl", 0, 20)
+    reindex([corpus], index, workers=1)
+    counts = []
+    for step in range(1, 7):
+        write_jsonl(corpus / f"f{step:02d}.jsonl", step * 100, 3)
+        if step % 3 == 0:
+            write_jsonl(corpus / "f00.jsonl", 5000 + step, 20)  # changed: deletions in a kept segment
+        reindex([corpus], index, workers=1)
+        gen = current_generation(index)
+        assert gen is not None
+        ix = whoosh_index.open_dir(str(gen))
+        try:
+            with ix.reader() as reader:
+                saved = FacetIndex.load(gen / FACETS, reader.doc_count_all())
+                assert saved is not None
+                assert_same_facets(saved, FacetIndex.build(reader))
+            counts.append(len(ix._segments()))
+        finally:
+            ix.close()
+    assert any(b < a for a, b in itertools.pairwise(counts)), counts  # a merge happened

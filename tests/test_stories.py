@@ -393,3 +393,65 @@ def test_copy_links_through_rare_and_common_hashes_equal_all_pairs(seed: int, mo
     )
     assert got == _all_pairs_links(store)
     assert len(got) > 50  # the case is not vacuous: many pairs pass
+
+
+def _random_items(rng: np.random.Generator, count: int, prefix: str) -> list[tuple[str, int, np.ndarray]]:
+    """Sketches with private hashes, common phrases (near the DF cap) and shared wire stories."""
+    phrases = np.arange(1, 40, dtype=np.uint32)
+    wires = [np.unique(rng.integers(1000, 100_000, 30).astype(np.uint32)) for _ in range(5)]
+    items = []
+    for i in range(count):
+        own = rng.integers(10**6, 10**9, int(rng.integers(3, 30))).astype(np.uint32)
+        parts = [own, rng.choice(phrases, int(rng.integers(0, 10)), replace=False)]
+        if rng.random() < 0.4:
+            wire = wires[int(rng.integers(0, 5))]
+            parts.append(wire[: int(rng.integers(4, len(wire) + 1))])
+        date = int(rng.choice([0, 20160101, 20170505]))
+        items.append((f"{prefix}{i:03d}", date, np.unique(np.concatenate(parts))))
+    return items
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_incremental_links_and_groups_equal_a_full_count(seed: int, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A reindex recounts only the pairs its changes can touch, carrying the other links over: the
+    store, links and groups must be exactly a from-scratch count's, also when changes push common
+    hashes over the DF cap or back under it (unchanged pairs holding them then change)."""
+    monkeypatch.setattr(stories, "RARE_DF", 4)
+    monkeypatch.setattr(stories, "DF_CAP", 25)
+    rng = np.random.default_rng(seed)
+    before = _random_items(rng, 150, "a")
+    old = SketchStore.from_items(sorted(before, key=lambda x: x[0]))
+    old.links = stories.copy_links(old)
+    # change some, remove some, add some (new ones carry many common phrases: counts cross the cap)
+    ids = [i for i, _, _ in before if rng.random() > 0.1]
+    fresh = {i: (d, h) for i, d, h in _random_items(rng, 30, "a") if i in set(ids)}
+    phrase_heavy = np.arange(1, 40, dtype=np.uint32)[rng.random(39) < 0.5]
+    for i, d, h in _random_items(rng, 25, "n"):
+        fresh[i] = (d, np.unique(np.concatenate((h, phrase_heavy))))
+        ids.append(i)
+    rng.shuffle(ids)
+    got = stories.carry_over(old, ids, fresh, reader=None)
+    assert got is not None and got.links is not None
+
+    by_id = {i: (d, h) for i, d, h in before} | fresh
+    full = SketchStore.from_items(sorted(((i, *by_id[i]) for i in ids), key=lambda x: x[0]))
+    want = stories.copy_links(full)
+    assert got.ids == full.ids
+    assert got.dates.tolist() == full.dates.tolist() and got.offsets.tolist() == full.offsets.tolist()
+    assert np.array_equal(got.hashes, full.hashes)
+    for name in ("a", "b", "shared", "mutual"):
+        assert getattr(got.links, name).tolist() == getattr(want, name).tolist(), name
+    assert len(want.a) > 20  # not vacuous
+    assert group(got, got.links) == group(full)
+
+    # and back: the new articles removed, the changed ones restored (counts fall under the cap again)
+    restored = {i: (d, h) for i, d, h in before if i in fresh or i not in ids}
+    back = stories.carry_over(got, [i for i, _, _ in before], restored, reader=None)
+    assert back is not None and back.links is not None
+    for name in ("a", "b", "shared", "mutual"):
+        assert getattr(back.links, name).tolist() == getattr(old.links, name).tolist(), name
+
+    # and every article removed
+    none = stories.carry_over(got, [], {}, reader=None)
+    assert none is not None and none.links is not None
+    assert (none.ids, len(none.hashes), len(none.links.a), group(none, none.links)) == ([], 0, 0, [])
