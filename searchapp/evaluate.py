@@ -19,17 +19,21 @@ from __future__ import annotations
 
 import bisect
 import io
+import mmap
 import operator
 import os
 import pickle
+import struct
 import zlib
 from itertools import chain
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo, _lenfield
+from whoosh.filedb.filetables import OrderedHashReader
 from whoosh.query.positional import Phrase
+from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
@@ -102,6 +106,115 @@ def _read_at(structfile: Any, offset: int, length: int) -> bytes:
     return structfile.get(offset, length)
 
 
+#: Whoosh's hash file layout (``filedb.filetables``): a record's key and value lengths, a hash slot.
+_RECORD = struct.Struct("!ii")
+_SLOT = struct.Struct("!Iq")
+_INDEX_FORMATS = {"B": "!B", "H": "!H", "i": "!i", "I": "!I", "q": "!q"}
+
+
+class TermTable:
+    """One segment's term dictionary (Whoosh's ordered hash file, ``.trm``), read in place.
+
+    Whoosh reads each hash slot, length and key of a lookup with a seek and a read call, a few
+    microseconds each and tens of them a lookup; a name query looks up hundreds of terms in every
+    segment and its name expansion binary-searches the key index a few dozen times. Mapped once,
+    the same file answers each of those with slicing and ``struct.unpack_from``. Read only: the
+    format is Whoosh's, and :meth:`open` declines any file it cannot map (the caller then asks
+    Whoosh).
+    """
+
+    def __init__(self, mapped: mmap.mmap, tindex: OrderedHashReader, fieldmap: dict[str, int]) -> None:
+        self.map = mapped
+        self.hashfn = tindex.hashfn
+        self.tables = list(tindex.tables)
+        self.start, self.end = tindex.startofdata, tindex.endofdata
+        self.index_at = tindex.indexbase
+        self.index_len = tindex.indexlen
+        self.index = struct.Struct(_INDEX_FORMATS[tindex.extras["indextype"]])
+        self.fieldmap = fieldmap
+
+    @classmethod
+    def open(cls, terms_reader: Any) -> TermTable | None:
+        tindex = getattr(terms_reader, "_tindex", None)
+        if type(tindex) is not OrderedHashReader or tindex.startoffset != 0:
+            return None
+        if tindex.extras.get("indextype") not in _INDEX_FORMATS:
+            return None
+        raw = getattr(tindex.dbfile, "file", None)
+        if type(raw) is not io.BufferedReader:
+            return None
+        try:
+            mapped = mmap.mmap(raw.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):
+            return None
+        return cls(mapped, tindex, terms_reader._fieldmap)
+
+    def close(self) -> None:
+        self.map.close()
+
+    def _key(self, fieldname: str, tbytes: bytes) -> bytes | None:
+        fnum = self.fieldmap.get(fieldname)
+        return None if fnum is None else fnum.to_bytes(2, "big") + tbytes
+
+    def info(self, fieldname: str, tbytes: bytes) -> W3TermInfo | None:
+        """The term's info (doc frequency, where its postings are), None when absent: the lookup
+        of ``HashReader.ranges_for_key``, slot for slot."""
+        key = self._key(fieldname, tbytes)
+        if key is None:
+            return None
+        mapped = self.map
+        keyhash = self.hashfn(key)
+        tablestart, numslots = self.tables[keyhash & 255]
+        slot = (keyhash >> 8) % numslots if numslots else 0
+        for _ in range(numslots):
+            slothash, itempos = _SLOT.unpack_from(mapped, tablestart + slot * _SLOT.size)
+            if not itempos:
+                return None
+            if slothash == keyhash:
+                keylen, datalen = _RECORD.unpack_from(mapped, itempos)
+                keystart = itempos + _RECORD.size
+                if keylen == len(key) and mapped[keystart : keystart + keylen] == key:
+                    datapos = keystart + keylen
+                    return W3TermInfo.from_bytes(mapped[datapos : datapos + datalen])
+            slot += 1
+            if slot == numslots:
+                slot = 0
+        return None
+
+    def _key_at(self, pos: int) -> bytes:
+        keylen = _RECORD.unpack_from(self.map, pos)[0]
+        return self.map[pos + _RECORD.size : pos + _RECORD.size + keylen]
+
+    def prefixed(self, fieldname: str, prefix: bytes, limit: int) -> list[bytes]:
+        """The first ``limit`` terms of the field starting with ``prefix``, in order (Whoosh's
+        ``closest_key_pos`` then a walk over the records)."""
+        key = self._key(fieldname, prefix)
+        if key is None:
+            return []
+        lo, hi = 0, self.index_len
+        index, base = self.index, self.index_at
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._key_at(index.unpack_from(self.map, base + mid * index.size)[0]) < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        found: list[bytes] = []
+        if lo == self.index_len:
+            return found
+        pos = index.unpack_from(self.map, base + lo * index.size)[0]
+        skip = len(key) - len(prefix)
+        while pos < self.end and len(found) < limit:
+            keylen, datalen = _RECORD.unpack_from(self.map, pos)
+            keystart = pos + _RECORD.size
+            term = self.map[keystart : keystart + keylen]
+            if not term.startswith(key):
+                break
+            found.append(term[skip:])
+            pos = keystart + keylen + datalen
+        return found
+
+
 class Segment:
     """One segment of the generation: its reader, where its doc numbers start, and its live docs."""
 
@@ -110,9 +223,38 @@ class Segment:
         self.reader = searcher.reader()
         self.offset = offset
         self.doccount = self.reader.doc_count_all()
+        self.live_count = self.reader.doc_count()
         self.live = live
         self.all_live = bool(live.all())
         self._lengths: dict[str, np.ndarray | None] = {}
+        self.terms = TermTable.open(self.reader._terms)
+        #: term -> info, for one query (cleared by each run): its nodes ask again and again
+        self.infos: dict[tuple[str, bytes], W3TermInfo | None] = {}
+
+    def close(self) -> None:
+        if self.terms is not None:
+            self.terms.close()
+
+    def info(self, fieldname: str, tbytes: bytes) -> W3TermInfo | None:
+        """The term's info in this segment, or None when the segment lacks it."""
+        key = (fieldname, tbytes)
+        try:
+            return self.infos[key]
+        except KeyError:
+            pass
+        if self.terms is not None:
+            found = self.terms.info(fieldname, tbytes)
+        else:
+            try:
+                found = self.reader._terms.term_info(fieldname, tbytes)
+            except TermNotFound:
+                found = None
+        self.infos[key] = found
+        return found
+
+    def doc_frequency(self, fieldname: str, tbytes: bytes) -> int:
+        info = self.info(fieldname, tbytes)
+        return 0 if info is None else info.doc_frequency()
 
     def lengths(self, fieldname: str) -> np.ndarray | None:
         """Each document's quantised length of ``fieldname`` (what BM25F reads), once per segment."""
@@ -133,8 +275,7 @@ class Segment:
 
     def postings(
         self,
-        fieldname: str,
-        tbytes: bytes,
+        info: W3TermInfo,
         values: bool = False,
         restrict: np.ndarray | None = None,
         inflated: dict[int, bytes] | None = None,
@@ -142,7 +283,6 @@ class Segment:
         """(doc numbers, weights, raw values or None) of one term, live documents only; with
         ``restrict`` (sorted doc numbers), only those, and blocks holding none are not decoded."""
         terms = self.reader._terms
-        info = terms.term_info(fieldname, tbytes)
         if info.is_inlined():
             ids_t, weights_t, values_t = info.inlined_postings()
             ids = np.array(ids_t, dtype=np.int64)
@@ -314,6 +454,24 @@ class Evaluator:
         self.B = getattr(weighting, "B", 0.75)
         self.K1 = getattr(weighting, "K1", 1.2)
 
+    def close(self) -> None:
+        for seg in self.segments:
+            seg.close()
+
+    def expand_prefix(self, fieldname: str, prefix: str, limit: int) -> list[bytes] | None:
+        """The first ``limit`` distinct terms of the field starting with ``prefix`` over every
+        segment, in order (what Whoosh's ``expand_prefix`` yields first); None when a segment's
+        term file could not be mapped."""
+        tbytes = self._term_bytes(fieldname, prefix)
+        if tbytes is None:
+            return []
+        found: set[bytes] = set()
+        for seg in self.segments:
+            if seg.terms is None:
+                return None
+            found.update(seg.terms.prefixed(fieldname, tbytes, limit))
+        return sorted(found)[:limit]
+
     def run(self, q: wq.Query) -> Result | None:
         """Every matching live document (global doc numbers, ascending) with Whoosh's score, or
         ``None`` when the query holds a node this evaluator does not mirror."""
@@ -322,7 +480,11 @@ class Evaluator:
         try:
             parts = []
             for seg in self.segments:
-                docs, scores = self._node(q, seg)
+                seg.infos.clear()
+                try:
+                    docs, scores = self._node(q, seg)
+                finally:
+                    seg.infos.clear()
                 parts.append((docs + seg.offset, scores))
         except Unsupported:
             return None
@@ -378,9 +540,10 @@ class Evaluator:
         if q.minquality:
             raise Unsupported("Term.minquality")
         tbytes = self._term_bytes(q.fieldname, q.text)
-        if tbytes is None or (q.fieldname, tbytes) not in seg.reader:
+        info = None if tbytes is None else seg.info(q.fieldname, tbytes)
+        if info is None:
             return (*_empty(), [])
-        ids, weights, vals = seg.postings(q.fieldname, tbytes, values, restrict, inflated)
+        ids, weights, vals = seg.postings(info, values, restrict, inflated)
         scores = self._bm25(q.fieldname, tbytes, ids, weights, seg)
         scores = scores if q.boost == 1.0 else scores * q.boost
         return ids, scores, vals
@@ -396,13 +559,29 @@ class Evaluator:
         B, K1 = self.B, self.K1
         return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
 
+    def _estimate(self, q: wq.Query, seg: Segment) -> int:
+        """``q.estimate_size(seg.reader)``, with the term lookups through the segment's table."""
+        kind = type(q)
+        if kind is wq.Term:
+            tbytes = self._term_bytes(q.fieldname, q.text)
+            return 0 if tbytes is None else seg.doc_frequency(q.fieldname, tbytes)
+        if kind is wq.Or:
+            return min(sum(self._estimate(s, seg) for s in q.subqueries), seg.live_count)
+        if kind is wq.And and q.subqueries:
+            return min(self._estimate(s, seg) for s in q.subqueries)
+        if kind is Phrase and q.words:
+            return min(self._estimate(wq.Term(q.fieldname, w), seg) for w in q.words)
+        if kind is wq.AndNot:
+            return self._estimate(q.b, seg)
+        return q.estimate_size(seg.reader)
+
     def _and(self, q: wq.And, seg: Segment, restrict: np.ndarray | None) -> Result:
         subs = q.subqueries
         if not subs:
             return _empty()
         if len(subs) == 1:
             return self._node(subs[0], seg, restrict)
-        sizes = [s.estimate_size(seg.reader) for s in subs]
+        sizes = [self._estimate(s, seg) for s in subs]
         # Smallest clause first, each next one only read where all before it matched; the scores
         # are then added up in Whoosh's tree, over the documents every clause holds.
         results: list[Result | None] = [None] * len(subs)
@@ -424,7 +603,7 @@ class Evaluator:
         # The scored search runs with needs_current=False: Whoosh's AUTO choice for that context.
         if len(subs) < _OR_TOO_MANY and (len(subs) == 2 or seg.doccount > _OR_SMALL_SEGMENT):
             # DefaultOr: a tree of unions weighted by each clause's estimated size
-            weighted = [(s.estimate_size(seg.reader), self._node(s, seg, restrict)) for s in subs]
+            weighted = [(self._estimate(s, seg), self._node(s, seg, restrict)) for s in subs]
             return self._boosted(_weighted_tree(_union, weighted), q.boost)
         return self._array_union([self._node(s, seg, restrict) for s in subs], q.boost)
 
@@ -462,16 +641,19 @@ class Evaluator:
         if not field.format or not field.format.supports("positions"):
             raise Unsupported("Phrase on a field without positions")
         words = []
+        infos = []
         for word in q.words:
             tbytes = self._term_bytes(fieldname, word)
-            if tbytes is None or (fieldname, tbytes) not in seg.reader:
+            info = None if tbytes is None else seg.info(fieldname, tbytes)
+            if info is None:
                 return _empty()
             words.append(tbytes)
+            infos.append(info)
         # Rarest word first; the others are read only in the blocks of the documents left. Then
         # the positions, only in the blocks of the documents holding every word.
         terms: list[Any] = [None] * len(words)
         inflated: dict[int, bytes] = {}  # this phrase's blocks, decompressed once for both passes
-        order = sorted(range(len(words)), key=lambda i: seg.reader.doc_frequency(fieldname, words[i]))
+        order = sorted(range(len(words)), key=lambda i: infos[i].doc_frequency())
         for i in order:
             terms[i] = self._term(wq.Term(fieldname, words[i]), seg, restrict=restrict, inflated=inflated)
             found = terms[i][0]
@@ -481,7 +663,7 @@ class Evaluator:
         docs, scores = _binary_tree(_intersect, [(t[0], t[1]) for t in terms])
         if len(docs) == 0:
             return _empty()
-        positions = [seg.postings(fieldname, w, True, docs, inflated) for w in words]
+        positions = [seg.postings(info, True, docs, inflated) for info in infos]
         keep = _phrase_docs(docs, positions)
         return self._boosted((docs[keep], scores[keep]), q.boost)
 

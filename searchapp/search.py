@@ -169,6 +169,8 @@ class GenerationSearcher:
         return self._evaluator
 
     def close(self) -> None:
+        if self._evaluator is not None:
+            self._evaluator.close()
         self.searcher.close()
         self.ix.close()
 
@@ -186,7 +188,8 @@ class GenerationSearcher:
 
     def _search(self, req: SearchRequest) -> SearchPage:
         started = time.perf_counter()
-        compiled = Compiler(self.reader, self.book, exact=req.exact).compile(parse(req.q))
+        lexicon = self.evaluator if self.fast else None
+        compiled = Compiler(self.reader, self.book, exact=req.exact, lexicon=lexicon).compile(parse(req.q))
         fi = self.facets
         scored: tuple[np.ndarray, np.ndarray] | None = None  # every match and its score, at once
         if compiled.query is None:

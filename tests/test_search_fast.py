@@ -286,3 +286,33 @@ def test_threads_sharing_a_searcher_get_the_same_pages(searcher: GenerationSearc
     for page in together:
         del page["took_ms"]
     assert together == alone
+
+
+def test_term_tables_read_what_whoosh_reads(searcher: GenerationSearcher) -> None:
+    """Every term of every segment, looked up in the mapped term file, has Whoosh's own term
+    info; terms a segment lacks (or a field it lacks) are None."""
+    count = 0
+    for seg in searcher.evaluator.segments:
+        assert seg.terms is not None
+        whoosh_terms = seg.reader._terms
+        for fieldname, tbytes in seg.reader.all_terms():
+            expected = whoosh_terms.term_info(fieldname, tbytes)
+            assert vars(seg.terms.info(fieldname, tbytes)) == vars(expected), (fieldname, tbytes)
+            assert seg.terms.info(fieldname, tbytes + b"\x00absent") is None
+            count += 1
+        assert seg.terms.info("no-such-field", b"army") is None
+    assert count > 1000
+
+
+def test_prefix_expansion_is_whooshs(searcher: GenerationSearcher) -> None:
+    """Prefixes over the mapped term files of all segments give the reader's ``expand_prefix``."""
+    from itertools import islice
+
+    reader = searcher.reader
+    for fieldname in ("surfaces", "entity", "body", "outlet"):
+        terms = [t.decode("utf-8") for t in reader.lexicon(fieldname)]
+        prefixes = {"", "zzzz", "\uffff"} | {t[:n] for t in terms[::7] for n in (1, 2, 4)}
+        for prefix in sorted(prefixes):
+            for limit in (1, 3, 200):
+                expected = list(islice(reader.expand_prefix(fieldname, prefix), limit))
+                assert searcher.evaluator.expand_prefix(fieldname, prefix, limit) == expected, prefix
