@@ -278,10 +278,12 @@ class Segment:
         info: W3TermInfo,
         values: bool = False,
         restrict: np.ndarray | None = None,
-        inflated: dict[int, bytes] | None = None,
+        loaded: dict[int, Any] | None = None,
+        filtered: bool = True,
     ) -> tuple[Any, ...]:
         """(doc numbers, weights, raw values or None) of one term, live documents only; with
-        ``restrict`` (sorted doc numbers), only those, and blocks holding none are not decoded."""
+        ``restrict`` (sorted doc numbers), only those, and blocks holding none are not decoded.
+        Not ``filtered``: every posting of the blocks read, to be looked up by doc number."""
         terms = self.reader._terms
         if info.is_inlined():
             ids_t, weights_t, values_t = info.inlined_postings()
@@ -292,7 +294,9 @@ class Segment:
             offset, length = info.extent()
             if isinstance(length, tuple):  # whoosh's W3TermInfo.from_bytes leaves it unpacked
                 length = length[0]
-            ids, weights, vals = _read_blocks(terms._postfile, offset, length, values, restrict, inflated)
+            ids, weights, vals = _read_blocks(terms._postfile, offset, length, values, restrict, loaded)
+        if not filtered:
+            return ids, weights, vals
         keep = None
         if restrict is not None:
             keep = np.isin(ids, restrict, assume_unique=True)
@@ -354,17 +358,126 @@ def _value_bytes(value: Any) -> bytes:
     return value.encode("latin-1") if isinstance(value, str) else value
 
 
+def _weights(weights: list[Any], counts: list[int]) -> np.ndarray:
+    """Per-block weights as unpickled (None: all 1.0; a float: all that; or a tuple), as one array."""
+    if all(w is None for w in weights):
+        return np.ones(sum(counts), dtype=np.float64)
+    parts = []
+    for w, n in zip(weights, counts, strict=True):
+        if w is None:
+            parts.append(np.ones(n, dtype=np.float64))
+        elif isinstance(w, float):
+            parts.append(np.full(n, w, dtype=np.float64))
+        else:
+            parts.append(np.array(w, dtype=np.float64))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float64)
+
+
+#: Opcodes of a protocol 4 block pickle (``segment.ArraySegmentWriter``): ``PROTO 4``, ``FRAME``,
+#: ``MARK``, the id deltas as ``BININT1``/``BININT2``/``BININT`` (1, 2 or 4 bytes), ``TUPLE``,
+#: ``MEMOIZE``, then the weights as ``NONE``, one ``BINFLOAT`` or ``MARK BINFLOAT... TUPLE``.
+_PROTO, _FRAME, _MEMOIZE = 0x80, 0x95, 0x94
+_BININT1, _BININT2, _BININT, _BINFLOAT, _NONE, _TUPLE = (ord(c) for c in "KMJGNt")
+#: From this many blocks on, a posting list without values is read by :func:`_ids_and_weights`:
+#: its few dozen numpy calls cost about what unpickling eight blocks does.
+_ARRAY_BLOCKS = 12
+_INT_WIDTH = np.zeros(256, dtype=np.int64)
+_INT_WIDTH[[_BININT1, _BININT2, _BININT]] = [1, 2, 4]
+
+
+def _ids_and_weights(datas: list[bytes], counts: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The id deltas and weights of posting blocks, read with numpy from the pickles' bytes.
+
+    Unpickling a block makes an object of every delta, weight and position value only to throw
+    most away; a block pickled with protocol 4 whose deltas after the first are all one width and
+    whose weights are all doubles has them at fixed strides. Every opcode those strides assume is
+    checked; any other block (another protocol, mixed widths, one posting) is unpickled.
+    """
+    n = len(datas)
+    cnt = np.array(counts, dtype=np.int64)
+    total = int(cnt.sum())
+    lens = np.fromiter(map(len, datas), dtype=np.int64, count=n)
+    starts = np.cumsum(lens) - lens
+    b = np.frombuffer(b"".join(datas), dtype=np.uint8)
+    last = len(b) - 1
+
+    def at(offset: np.ndarray) -> np.ndarray:
+        return b[np.minimum(offset, last)].astype(np.int64)
+
+    ok = (cnt > 1) & (lens > 16)
+    ok &= (at(starts) == _PROTO) & (at(starts + 1) == 4) & (at(starts + 2) == _FRAME)
+    ok &= at(starts + 11) == ord("(")
+    width0 = _INT_WIDTH[at(starts + 12)]
+    ok &= width0 > 0
+    first = at(starts + 13)
+    first += np.where(width0 >= 2, at(starts + 14) << 8, 0)
+    first += np.where(width0 == 4, (at(starts + 15) << 16) + (at(starts + 16) << 24), 0)
+    rest_at = starts + 13 + width0
+    code = at(rest_at)
+    width = np.where(ok, np.where(code == _BININT1, 1, np.where(code == _BININT2, 2, 0)), 0)
+    ok &= width > 0
+    rest = np.where(ok, cnt - 1, 0)
+    owner = np.repeat(np.arange(n), rest)
+    op = np.repeat(rest_at, rest) + np.repeat(width + 1, rest) * _segment_arange(rest)
+    ok[np.unique(owner[at(op) != np.repeat(code, rest)])] = False
+    after = rest_at + (width + 1) * rest
+    ok &= (at(after) == _TUPLE) & (at(after + 1) == _MEMOIZE)
+    # the weights
+    w_at = after + 2
+    w_code = at(w_at)
+    many = w_code == ord("(")
+    ok &= (w_code == _NONE) | (w_code == _BINFLOAT) | many
+    w_count = np.where(ok & many, cnt, 0)
+    w_op = np.repeat(w_at + 1, w_count) + 9 * _segment_arange(w_count)
+    ok[np.unique(np.repeat(np.arange(n), w_count)[at(w_op) != _BINFLOAT])] = False
+    ok &= ~many | ((at(w_at + 1 + 9 * cnt) == _TUPLE) & (lens > w_at - starts + 1 + 9 * cnt))
+    one = ok & (w_code == _BINFLOAT)
+    ok &= ~one | (lens > w_at - starts + 9)
+
+    deltas = np.zeros(total, dtype=np.int64)
+    weights = np.ones(total, dtype=np.float64)
+    block_start = np.cumsum(cnt) - cnt
+    good = np.flatnonzero(ok)
+    deltas[block_start[good]] = first[good]
+    keep = np.repeat(ok, rest)
+    value = at(op[keep] + 1)
+    value += np.where(np.repeat(width, rest)[keep] == 2, at(op[keep] + 2) << 8, 0)
+    deltas[(np.repeat(block_start + 1, rest) + _segment_arange(rest))[keep]] = value
+
+    def doubles(offsets: np.ndarray) -> np.ndarray:
+        raw = b[np.minimum(offsets[:, None] + np.arange(8), last)]
+        return np.ascontiguousarray(raw).view(">f8").ravel().astype(np.float64)
+
+    w_keep = np.repeat(ok, w_count)
+    if w_keep.any():
+        dest = (np.repeat(block_start, w_count) + _segment_arange(w_count))[w_keep]
+        weights[dest] = doubles(w_op[w_keep] + 1)
+    single = np.flatnonzero(one & ok)
+    if len(single):
+        per = doubles(w_at[single] + 1)
+        weights[np.repeat(block_start[single], cnt[single]) + _segment_arange(cnt[single])] = np.repeat(
+            per, cnt[single]
+        )
+    for i in np.flatnonzero(~ok).tolist():
+        ids_d, w, _ = _load_block(datas[i], counts[i], False)
+        lo, hi = int(block_start[i]), int(block_start[i]) + counts[i]
+        deltas[lo:hi] = ids_d
+        weights[lo:hi] = _weights([w], [counts[i]])
+    return deltas, weights
+
+
 def _read_blocks(
     postfile: Any,
     offset: int,
     length: int,
     want_values: bool,
     restrict: np.ndarray | None = None,
-    inflated: dict[int, bytes] | None = None,
+    loaded: dict[int, Any] | None = None,
 ) -> tuple[Any, ...]:
     """Decode the blocks of a W3 posting list (see ``W3PostingsWriter._write_block``); with
-    ``restrict``, only the blocks whose doc number range holds one of those documents;
-    ``inflated`` keeps decompressed blocks by file offset, for a second pass over the same list."""
+    ``restrict``, only the blocks whose doc number range holds one of those documents. With
+    ``loaded``, each block is unpickled whole (values too) and kept there by file offset, for a
+    second pass over the same list (a phrase's positions) that then unpickles nothing again."""
     buf = _read_at(postfile, offset, length)
     if buf[:4] != WHOOSH3_HEADER_MAGIC:
         raise Unsupported("unexpected posting list header")
@@ -374,6 +487,7 @@ def _read_blocks(
     weights: list[Any] = []
     counts: list[int] = []
     values: list[Any] = []
+    datas: list[bytes] = []  # without values: the blocks' pickles, read all at once
     end = len(buf)
     low = 0  # the smallest doc number the next block can hold
     bases: list[int] = []  # per decoded block: the max id of the block decoded before it
@@ -389,44 +503,47 @@ def _read_blocks(
             i = int(np.searchsorted(restrict, low))
             wanted = i < len(restrict) and int(restrict[i]) <= maxid
         if wanted:
-            data = None if inflated is None else inflated.get(offset + pos)
-            if data is None:
+            block = None if loaded is None else loaded.get(offset + pos)
+            if block is None:
                 data = buf[stream.tell() : pos + 4 + blocklen]
                 if compression:
                     data = zlib.decompress(data)
-                if inflated is not None:
-                    inflated[offset + pos] = data
-            ids_d, w, v = _load_block(data, count, want_values)
-            deltas.append(ids_d)
-            weights.append(w)
+                if loaded is not None:
+                    block = loaded[offset + pos] = _load_block(data, count, True)
+            if block is not None:
+                ids_d, w, v = block
+                deltas.append(ids_d)
+                weights.append(w)
+                values.append(v)
+            elif want_values:
+                ids_d, w, v = _load_block(data, count, want_values)
+                deltas.append(ids_d)
+                weights.append(w)
+                values.append(v)
+            else:
+                datas.append(data)
             counts.append(count)
             bases.append(base)
             base = maxid
-            if want_values:
-                values.append(v)
         low = maxid + 1
         pos += 4 + blocklen
         if last:
             break
     maxids = bases  # what each decoded block's first (absolute) id is made relative to
-    flat = np.fromiter(chain.from_iterable(deltas), dtype=np.int64, count=sum(counts))
+    if len(datas) >= _ARRAY_BLOCKS:
+        flat, wts = _ids_and_weights(datas, counts)
+    else:
+        for data, count in zip(datas, counts if datas else (), strict=True):
+            ids_d, w, _ = _load_block(data, count, False)
+            deltas.append(ids_d)
+            weights.append(w)
+        flat = np.fromiter(chain.from_iterable(deltas), dtype=np.int64, count=sum(counts))
+        wts = _weights(weights, counts)
     if len(counts) > 1:
         # Each block's deltas start from 0: make its first one relative to the last decoded max.
         starts = np.cumsum(counts[:-1])
         flat[starts] -= np.array(maxids[1:], dtype=np.int64)
     ids = np.cumsum(flat)
-    if all(w is None for w in weights):
-        wts = np.ones(len(ids), dtype=np.float64)
-    else:
-        parts = []
-        for w, n in zip(weights, counts, strict=True):
-            if w is None:
-                parts.append(np.ones(n, dtype=np.float64))
-            elif isinstance(w, float):
-                parts.append(np.full(n, w, dtype=np.float64))
-            else:
-                parts.append(np.array(w, dtype=np.float64))
-        wts = np.concatenate(parts)
     vals = None
     if want_values:
         vals = []
@@ -535,7 +652,7 @@ class Evaluator:
         seg: Segment,
         values: bool = False,
         restrict: np.ndarray | None = None,
-        inflated: dict[int, bytes] | None = None,
+        loaded: dict[int, Any] | None = None,
     ) -> tuple[Any, ...]:
         if q.minquality:
             raise Unsupported("Term.minquality")
@@ -543,7 +660,7 @@ class Evaluator:
         info = None if tbytes is None else seg.info(q.fieldname, tbytes)
         if info is None:
             return (*_empty(), [])
-        ids, weights, vals = seg.postings(info, values, restrict, inflated)
+        ids, weights, vals = seg.postings(info, values, restrict, loaded)
         scores = self._bm25(q.fieldname, tbytes, ids, weights, seg)
         scores = scores if q.boost == 1.0 else scores * q.boost
         return ids, scores, vals
@@ -652,10 +769,10 @@ class Evaluator:
         # Rarest word first; the others are read only in the blocks of the documents left. Then
         # the positions, only in the blocks of the documents holding every word.
         terms: list[Any] = [None] * len(words)
-        inflated: dict[int, bytes] = {}  # this phrase's blocks, decompressed once for both passes
+        loaded: dict[int, Any] = {}  # this phrase's blocks, unpickled once for both passes
         order = sorted(range(len(words)), key=lambda i: infos[i].doc_frequency())
         for i in order:
-            terms[i] = self._term(wq.Term(fieldname, words[i]), seg, restrict=restrict, inflated=inflated)
+            terms[i] = self._term(wq.Term(fieldname, words[i]), seg, restrict=restrict, loaded=loaded)
             found = terms[i][0]
             restrict = found if restrict is None else np.intersect1d(restrict, found, assume_unique=True)
             if len(restrict) == 0:
@@ -663,7 +780,7 @@ class Evaluator:
         docs, scores = _binary_tree(_intersect, [(t[0], t[1]) for t in terms])
         if len(docs) == 0:
             return _empty()
-        positions = [seg.postings(info, True, docs, inflated) for info in infos]
+        positions = [seg.postings(info, True, docs, loaded, filtered=False) for info in infos]
         keep = _phrase_docs(docs, positions)
         return self._boosted((docs[keep], scores[keep]), q.boost)
 
