@@ -482,53 +482,55 @@ def _read_blocks(
     if buf[:4] != WHOOSH3_HEADER_MAGIC:
         raise Unsupported("unexpected posting list header")
     stream = io.BytesIO(buf)
-    pos = 4
+    # The block infos first: (where, postings, max id, compressed, data start, data end) each.
+    blocks: list[tuple[int, int, int, int, int, int]] = []
+    pos, end = 4, len(buf)
+    while pos < end:
+        blocklen = int.from_bytes(buf[pos : pos + 4], "big", signed=True)
+        stream.seek(pos + 4)
+        count, maxid, _maxweight, compression, _mn, _mx = pickle.load(stream)
+        stop = pos + 4 + abs(blocklen)
+        blocks.append((pos, count, maxid, compression, stream.tell(), stop))
+        pos = stop
+        if blocklen < 0:
+            break
+    picked = blocks
+    if restrict is not None and len(restrict) == 0:
+        picked = []
+    elif restrict is not None and blocks:
+        # a block is read when one of ``restrict`` lies between the max id before it and its own
+        maxes = np.fromiter((b[2] for b in blocks), dtype=np.int64, count=len(blocks))
+        at = np.searchsorted(restrict, np.concatenate(([0], maxes[:-1] + 1)))
+        wanted = (at < len(restrict)) & (restrict[np.minimum(at, len(restrict) - 1)] <= maxes)
+        picked = [blocks[i] for i in np.flatnonzero(wanted).tolist()]
+    # each decoded block's first id is relative to the max id of the block decoded before it
+    bases = [0] + [b[2] for b in picked[:-1]]
     deltas: list[tuple[int, ...]] = []
     weights: list[Any] = []
     counts: list[int] = []
     values: list[Any] = []
     datas: list[bytes] = []  # without values: the blocks' pickles, read all at once
-    end = len(buf)
-    low = 0  # the smallest doc number the next block can hold
-    bases: list[int] = []  # per decoded block: the max id of the block decoded before it
-    base = 0
-    while pos < end:
-        blocklen = int.from_bytes(buf[pos : pos + 4], "big", signed=True)
-        last = blocklen < 0
-        blocklen = abs(blocklen)
-        stream.seek(pos + 4)
-        count, maxid, _maxweight, compression, _mn, _mx = pickle.load(stream)
-        wanted = True
-        if restrict is not None:
-            i = int(np.searchsorted(restrict, low))
-            wanted = i < len(restrict) and int(restrict[i]) <= maxid
-        if wanted:
-            block = None if loaded is None else loaded.get(offset + pos)
-            if block is None:
-                data = buf[stream.tell() : pos + 4 + blocklen]
-                if compression:
-                    data = zlib.decompress(data)
-                if loaded is not None:
-                    block = loaded[offset + pos] = _load_block(data, count, True)
-            if block is not None:
-                ids_d, w, v = block
-                deltas.append(ids_d)
-                weights.append(w)
-                values.append(v)
-            elif want_values:
-                ids_d, w, v = _load_block(data, count, want_values)
-                deltas.append(ids_d)
-                weights.append(w)
-                values.append(v)
-            else:
-                datas.append(data)
-            counts.append(count)
-            bases.append(base)
-            base = maxid
-        low = maxid + 1
-        pos += 4 + blocklen
-        if last:
-            break
+    for pos, count, _maxid, compression, start, stop in picked:
+        block = None if loaded is None else loaded.get(offset + pos)
+        if block is None:
+            data = buf[start:stop]
+            if compression:
+                data = zlib.decompress(data)
+            if loaded is not None:
+                block = loaded[offset + pos] = _load_block(data, count, True)
+        if block is not None:
+            ids_d, w, v = block
+            deltas.append(ids_d)
+            weights.append(w)
+            values.append(v)
+        elif want_values:
+            ids_d, w, v = _load_block(data, count, want_values)
+            deltas.append(ids_d)
+            weights.append(w)
+            values.append(v)
+        else:
+            datas.append(data)
+        counts.append(count)
     maxids = bases  # what each decoded block's first (absolute) id is made relative to
     if len(datas) >= _ARRAY_BLOCKS:
         flat, wts = _ids_and_weights(datas, counts)
@@ -568,6 +570,7 @@ class Evaluator:
         ]
         weighting = searcher.weighting
         self.scored = type(weighting) is BM25F and not weighting._field_B and not weighting.use_final
+        self._avgfl: dict[str, float] = {}
         self.B = getattr(weighting, "B", 0.75)
         self.K1 = getattr(weighting, "K1", 1.2)
 
@@ -670,7 +673,9 @@ class Evaluator:
         if not self.schema[fieldname].scorable:
             return tf  # WeightScorer: the weight is the score
         idf = self.top.idf(fieldname, tbytes)
-        avgfl = self.top.avg_field_length(fieldname) or 1
+        avgfl = self._avgfl.get(fieldname)
+        if avgfl is None:  # a sum over the segments: once per field and generation
+            avgfl = self._avgfl[fieldname] = self.top.avg_field_length(fieldname) or 1
         lengths = seg.lengths(fieldname)
         fl = np.ones(len(ids), dtype=np.float64) if lengths is None else _LENGTHS[lengths[ids]]
         B, K1 = self.B, self.K1
