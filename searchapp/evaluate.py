@@ -25,7 +25,7 @@ import os
 import pickle
 import struct
 import zlib
-from itertools import chain
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -360,17 +360,15 @@ def _value_bytes(value: Any) -> bytes:
 
 def _weights(weights: list[Any], counts: list[int]) -> np.ndarray:
     """Per-block weights as unpickled (None: all 1.0; a float: all that; or a tuple), as one array."""
+    total = sum(counts)
     if all(w is None for w in weights):
-        return np.ones(sum(counts), dtype=np.float64)
-    parts = []
-    for w, n in zip(weights, counts, strict=True):
-        if w is None:
-            parts.append(np.ones(n, dtype=np.float64))
-        elif isinstance(w, float):
-            parts.append(np.full(n, w, dtype=np.float64))
-        else:
-            parts.append(np.array(w, dtype=np.float64))
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float64)
+        return np.ones(total, dtype=np.float64)
+    # one pass in C over every block's weights, not an array a block
+    parts = [
+        repeat(1.0, n) if w is None else repeat(w, n) if isinstance(w, float) else w
+        for w, n in zip(weights, counts, strict=True)
+    ]
+    return np.fromiter(chain.from_iterable(parts), dtype=np.float64, count=total)
 
 
 #: Opcodes of a protocol 4 block pickle (``segment.ArraySegmentWriter``): ``PROTO 4``, ``FRAME``,
