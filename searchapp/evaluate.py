@@ -379,17 +379,24 @@ _BININT1, _BININT2, _BININT, _BINFLOAT, _NONE, _TUPLE = (ord(c) for c in "KMJGNt
 #: From this many blocks on, a posting list without values is read by :func:`_ids_and_weights`:
 #: its few dozen numpy calls cost about what unpickling eight blocks does.
 _ARRAY_BLOCKS = 12
+#: At most how many bytes of a block's pickle its ids and weights take: the header, 3 bytes a
+#: delta, 9 a weight (and the opcodes around them).
+_HEAD_BYTES, _HEAD_PER_POSTING = 32, 12
 _INT_WIDTH = np.zeros(256, dtype=np.int64)
 _INT_WIDTH[[_BININT1, _BININT2, _BININT]] = [1, 2, 4]
 
 
-def _ids_and_weights(datas: list[bytes], counts: list[int]) -> tuple[np.ndarray, np.ndarray]:
+def _ids_and_weights(
+    datas: list[bytes], counts: list[int], whole: Any = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The id deltas and weights of posting blocks, read with numpy from the pickles' bytes.
 
     Unpickling a block makes an object of every delta, weight and position value only to throw
     most away; a block pickled with protocol 4 whose deltas after the first are all one width and
     whose weights are all doubles has them at fixed strides. Every opcode those strides assume is
-    checked; any other block (another protocol, mixed widths, one posting) is unpickled.
+    checked; any other block (another protocol, mixed widths, one posting) is unpickled. A block
+    may be only the start of its pickle (every byte read is checked to lie inside it): then
+    ``whole(i)`` gives block i whole, to unpickle.
     """
     n = len(datas)
     cnt = np.array(counts, dtype=np.int64)
@@ -419,7 +426,7 @@ def _ids_and_weights(datas: list[bytes], counts: list[int]) -> tuple[np.ndarray,
     op = np.repeat(rest_at, rest) + np.repeat(width + 1, rest) * _segment_arange(rest)
     ok[np.unique(owner[at(op) != np.repeat(code, rest)])] = False
     after = rest_at + (width + 1) * rest
-    ok &= (at(after) == _TUPLE) & (at(after + 1) == _MEMOIZE)
+    ok &= (at(after) == _TUPLE) & (at(after + 1) == _MEMOIZE) & (lens > after + 1 - starts)
     # the weights
     w_at = after + 2
     w_code = at(w_at)
@@ -431,6 +438,7 @@ def _ids_and_weights(datas: list[bytes], counts: list[int]) -> tuple[np.ndarray,
     ok &= ~many | ((at(w_at + 1 + 9 * cnt) == _TUPLE) & (lens > w_at - starts + 1 + 9 * cnt))
     one = ok & (w_code == _BINFLOAT)
     ok &= ~one | (lens > w_at - starts + 9)
+    ok &= lens > w_at - starts
 
     deltas = np.zeros(total, dtype=np.int64)
     weights = np.ones(total, dtype=np.float64)
@@ -457,7 +465,7 @@ def _ids_and_weights(datas: list[bytes], counts: list[int]) -> tuple[np.ndarray,
             per, cnt[single]
         )
     for i in np.flatnonzero(~ok).tolist():
-        ids_d, w, _ = _load_block(datas[i], counts[i], False)
+        ids_d, w, _ = _load_block(datas[i] if whole is None else whole(i), counts[i], False)
         lo, hi = int(block_start[i]), int(block_start[i]) + counts[i]
         deltas[lo:hi] = ids_d
         weights[lo:hi] = _weights([w], [counts[i]])
@@ -508,12 +516,17 @@ def _read_blocks(
     counts: list[int] = []
     values: list[Any] = []
     datas: list[bytes] = []  # without values: the blocks' pickles, read all at once
+    # Read through numpy, a block's ids and weights are all that is needed: zlib stops there.
+    heads = loaded is None and not want_values and len(picked) >= _ARRAY_BLOCKS
     for pos, count, _maxid, compression, start, stop in picked:
         block = None if loaded is None else loaded.get(offset + pos)
         if block is None:
             data = buf[start:stop]
             if compression:
-                data = zlib.decompress(data)
+                if heads:
+                    data = zlib.decompressobj().decompress(data, _HEAD_BYTES + _HEAD_PER_POSTING * count)
+                else:
+                    data = zlib.decompress(data)
             if loaded is not None:
                 block = loaded[offset + pos] = _load_block(data, count, True)
         if block is not None:
@@ -530,8 +543,13 @@ def _read_blocks(
             datas.append(data)
         counts.append(count)
     maxids = bases  # what each decoded block's first (absolute) id is made relative to
-    if len(datas) >= _ARRAY_BLOCKS:
-        flat, wts = _ids_and_weights(datas, counts)
+    if heads:
+
+        def whole(i: int) -> bytes:
+            _pos, _count, _maxid, compression, start, stop = picked[i]
+            return zlib.decompress(buf[start:stop]) if compression else buf[start:stop]
+
+        flat, wts = _ids_and_weights(datas, counts, whole)
     else:
         for data, count in zip(datas, counts if datas else (), strict=True):
             ids_d, w, _ = _load_block(data, count, False)
