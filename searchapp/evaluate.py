@@ -278,7 +278,7 @@ class Segment:
         info: W3TermInfo,
         values: bool = False,
         restrict: np.ndarray | None = None,
-        loaded: dict[int, Any] | None = None,
+        loaded: dict[Any, Any] | None = None,
         filtered: bool = True,
     ) -> tuple[Any, ...]:
         """(doc numbers, weights, raw values or None) of one term, live documents only; with
@@ -318,6 +318,8 @@ _VALUES_AS_SLICES = b"(cbuiltins\nslice\n"
 def _load_block(data: bytes, count: int, want_values: bool) -> tuple[Any, Any, Any]:
     """A block's (id deltas, weights, values); without ``want_values``, the pickle is cut before
     the values and closed as a pair, which is checked against the block's posting count."""
+    if data[:2] == b"\x80\x04":  # protocol 4 (the segment writer): bytes values, no encode calls
+        return pickle.loads(data)
     if not want_values:
         cut = data.find(_VALUES_START)
         if cut > 0:
@@ -472,23 +474,12 @@ def _ids_and_weights(
     return deltas, weights
 
 
-def _read_blocks(
-    postfile: Any,
-    offset: int,
-    length: int,
-    want_values: bool,
-    restrict: np.ndarray | None = None,
-    loaded: dict[int, Any] | None = None,
-) -> tuple[Any, ...]:
-    """Decode the blocks of a W3 posting list (see ``W3PostingsWriter._write_block``); with
-    ``restrict``, only the blocks whose doc number range holds one of those documents. With
-    ``loaded``, each block is unpickled whole (values too) and kept there by file offset, for a
-    second pass over the same list (a phrase's positions) that then unpickles nothing again."""
-    buf = _read_at(postfile, offset, length)
+def _list_blocks(buf: bytes) -> tuple[bytes, list[tuple[int, int, int, int, int, int]]]:
+    """A posting list's bytes and its block infos: (where, postings, max id, compressed, data
+    start, data end) each."""
     if buf[:4] != WHOOSH3_HEADER_MAGIC:
         raise Unsupported("unexpected posting list header")
     stream = io.BytesIO(buf)
-    # The block infos first: (where, postings, max id, compressed, data start, data end) each.
     blocks: list[tuple[int, int, int, int, int, int]] = []
     pos, end = 4, len(buf)
     while pos < end:
@@ -500,6 +491,28 @@ def _read_blocks(
         pos = stop
         if blocklen < 0:
             break
+    return buf, blocks
+
+
+def _read_blocks(
+    postfile: Any,
+    offset: int,
+    length: int,
+    want_values: bool,
+    restrict: np.ndarray | None = None,
+    loaded: dict[Any, Any] | None = None,
+) -> tuple[Any, ...]:
+    """Decode the blocks of a W3 posting list (see ``W3PostingsWriter._write_block``); with
+    ``restrict``, only the blocks whose doc number range holds one of those documents. With
+    ``loaded``, the list's block infos and each block unpickled whole (values too) are kept there
+    by file offset, for a second pass over the same list (a phrase's positions) that then reads
+    and unpickles nothing again."""
+    listed = None if loaded is None else loaded.get(("list", offset))
+    if listed is None:
+        listed = _list_blocks(_read_at(postfile, offset, length))
+        if loaded is not None:
+            loaded["list", offset] = listed
+    buf, blocks = listed
     picked = blocks
     if restrict is not None and len(restrict) == 0:
         picked = []
@@ -671,7 +684,7 @@ class Evaluator:
         seg: Segment,
         values: bool = False,
         restrict: np.ndarray | None = None,
-        loaded: dict[int, Any] | None = None,
+        loaded: dict[Any, Any] | None = None,
     ) -> tuple[Any, ...]:
         if q.minquality:
             raise Unsupported("Term.minquality")
@@ -790,7 +803,7 @@ class Evaluator:
         # Rarest word first; the others are read only in the blocks of the documents left. Then
         # the positions, only in the blocks of the documents holding every word.
         terms: list[Any] = [None] * len(words)
-        loaded: dict[int, Any] = {}  # this phrase's blocks, unpickled once for both passes
+        loaded: dict[Any, Any] = {}  # this phrase's blocks, unpickled once for both passes
         order = sorted(range(len(words)), key=lambda i: infos[i].doc_frequency())
         for i in order:
             terms[i] = self._term(wq.Term(fieldname, words[i]), seg, restrict=restrict, loaded=loaded)
@@ -942,7 +955,7 @@ def _phrase_docs(docs: np.ndarray, terms: list[Any]) -> np.ndarray:
     per_word = []
     for ids, _weights, vals in terms:
         idx = np.searchsorted(ids, docs)
-        pos, lengths = _positions([vals[i] for i in idx.tolist()])
+        pos, lengths = _positions(list(map(vals.__getitem__, idx.tolist())))
         per_word.append((pos, lengths))
         if len(pos):
             stride = max(stride, int(pos.max()) + 2 * len(terms) + 1)
