@@ -391,3 +391,16 @@ def test_blocks_of_the_index_read_as_pickle_reads_them(
             checked += len(blocks) > 1
         seg.infos.clear()
     assert checked > 10
+
+
+def test_every_article_pages_from_the_kept_counts_and_orders(fast_index: Path) -> None:
+    """The request for every article keeps its facet counts and date orders per generation: the
+    pages made from them are the pages computed afresh (a new searcher, nothing kept yet)."""
+    variants = [{}, *VARIANTS, {"sort": "oldest"}, {"count": "stories", "collapse": "1"}]
+    for extra in variants:
+        with GenerationSearcher(require_current(fast_index), default_book()) as fresh:
+            first = _page(fresh, dict(extra), fast=True)
+            for other in variants:  # fill the rest, then ask again
+                _page(fresh, dict(other), fast=True)
+            assert fresh._everything
+            assert _page(fresh, dict(extra), fast=True) == first, extra
