@@ -38,6 +38,7 @@ def main() -> None:
     parser.add_argument("--rows", default="", help="only rows whose name contains this")
     parser.add_argument("--profile", default=None, help="profile the rows whose name contains this")
     parser.add_argument("--top", type=int, default=20, help="functions to print per profile")
+    parser.add_argument("--sort", default="cumulative", help="profile order: cumulative, tottime, ...")
     parser.add_argument(
         "--cpu", action="store_true", help="time this process's CPU, not the wall (a shared machine)"
     )
@@ -69,7 +70,7 @@ def main() -> None:
                         holder.get().search(from_args(p))
                 prof.disable()
                 print(f"\n== {row.name}")
-                pstats.Stats(prof).sort_stats("cumulative").print_stats(args.top)
+                pstats.Stats(prof).sort_stats(args.sort).print_stats(args.top)
                 continue
             clock = time.process_time if args.cpu else time.perf_counter
             samples = []

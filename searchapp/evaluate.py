@@ -19,17 +19,21 @@ from __future__ import annotations
 
 import bisect
 import io
+import mmap
 import operator
 import os
 import pickle
+import struct
 import zlib
-from itertools import chain
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo, _lenfield
+from whoosh.filedb.filetables import OrderedHashReader
 from whoosh.query.positional import Phrase
+from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
@@ -102,6 +106,115 @@ def _read_at(structfile: Any, offset: int, length: int) -> bytes:
     return structfile.get(offset, length)
 
 
+#: Whoosh's hash file layout (``filedb.filetables``): a record's key and value lengths, a hash slot.
+_RECORD = struct.Struct("!ii")
+_SLOT = struct.Struct("!Iq")
+_INDEX_FORMATS = {"B": "!B", "H": "!H", "i": "!i", "I": "!I", "q": "!q"}
+
+
+class TermTable:
+    """One segment's term dictionary (Whoosh's ordered hash file, ``.trm``), read in place.
+
+    Whoosh reads each hash slot, length and key of a lookup with a seek and a read call, a few
+    microseconds each and tens of them a lookup; a name query looks up hundreds of terms in every
+    segment and its name expansion binary-searches the key index a few dozen times. Mapped once,
+    the same file answers each of those with slicing and ``struct.unpack_from``. Read only: the
+    format is Whoosh's, and :meth:`open` declines any file it cannot map (the caller then asks
+    Whoosh).
+    """
+
+    def __init__(self, mapped: mmap.mmap, tindex: OrderedHashReader, fieldmap: dict[str, int]) -> None:
+        self.map = mapped
+        self.hashfn = tindex.hashfn
+        self.tables = list(tindex.tables)
+        self.start, self.end = tindex.startofdata, tindex.endofdata
+        self.index_at = tindex.indexbase
+        self.index_len = tindex.indexlen
+        self.index = struct.Struct(_INDEX_FORMATS[tindex.extras["indextype"]])
+        self.fieldmap = fieldmap
+
+    @classmethod
+    def open(cls, terms_reader: Any) -> TermTable | None:
+        tindex = getattr(terms_reader, "_tindex", None)
+        if type(tindex) is not OrderedHashReader or tindex.startoffset != 0:
+            return None
+        if tindex.extras.get("indextype") not in _INDEX_FORMATS:
+            return None
+        raw = getattr(tindex.dbfile, "file", None)
+        if type(raw) is not io.BufferedReader:
+            return None
+        try:
+            mapped = mmap.mmap(raw.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):
+            return None
+        return cls(mapped, tindex, terms_reader._fieldmap)
+
+    def close(self) -> None:
+        self.map.close()
+
+    def _key(self, fieldname: str, tbytes: bytes) -> bytes | None:
+        fnum = self.fieldmap.get(fieldname)
+        return None if fnum is None else fnum.to_bytes(2, "big") + tbytes
+
+    def info(self, fieldname: str, tbytes: bytes) -> W3TermInfo | None:
+        """The term's info (doc frequency, where its postings are), None when absent: the lookup
+        of ``HashReader.ranges_for_key``, slot for slot."""
+        key = self._key(fieldname, tbytes)
+        if key is None:
+            return None
+        mapped = self.map
+        keyhash = self.hashfn(key)
+        tablestart, numslots = self.tables[keyhash & 255]
+        slot = (keyhash >> 8) % numslots if numslots else 0
+        for _ in range(numslots):
+            slothash, itempos = _SLOT.unpack_from(mapped, tablestart + slot * _SLOT.size)
+            if not itempos:
+                return None
+            if slothash == keyhash:
+                keylen, datalen = _RECORD.unpack_from(mapped, itempos)
+                keystart = itempos + _RECORD.size
+                if keylen == len(key) and mapped[keystart : keystart + keylen] == key:
+                    datapos = keystart + keylen
+                    return W3TermInfo.from_bytes(mapped[datapos : datapos + datalen])
+            slot += 1
+            if slot == numslots:
+                slot = 0
+        return None
+
+    def _key_at(self, pos: int) -> bytes:
+        keylen = _RECORD.unpack_from(self.map, pos)[0]
+        return self.map[pos + _RECORD.size : pos + _RECORD.size + keylen]
+
+    def prefixed(self, fieldname: str, prefix: bytes, limit: int) -> list[bytes]:
+        """The first ``limit`` terms of the field starting with ``prefix``, in order (Whoosh's
+        ``closest_key_pos`` then a walk over the records)."""
+        key = self._key(fieldname, prefix)
+        if key is None:
+            return []
+        lo, hi = 0, self.index_len
+        index, base = self.index, self.index_at
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._key_at(index.unpack_from(self.map, base + mid * index.size)[0]) < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        found: list[bytes] = []
+        if lo == self.index_len:
+            return found
+        pos = index.unpack_from(self.map, base + lo * index.size)[0]
+        skip = len(key) - len(prefix)
+        while pos < self.end and len(found) < limit:
+            keylen, datalen = _RECORD.unpack_from(self.map, pos)
+            keystart = pos + _RECORD.size
+            term = self.map[keystart : keystart + keylen]
+            if not term.startswith(key):
+                break
+            found.append(term[skip:])
+            pos = keystart + keylen + datalen
+        return found
+
+
 class Segment:
     """One segment of the generation: its reader, where its doc numbers start, and its live docs."""
 
@@ -110,9 +223,38 @@ class Segment:
         self.reader = searcher.reader()
         self.offset = offset
         self.doccount = self.reader.doc_count_all()
+        self.live_count = self.reader.doc_count()
         self.live = live
         self.all_live = bool(live.all())
         self._lengths: dict[str, np.ndarray | None] = {}
+        self.terms = TermTable.open(self.reader._terms)
+        #: term -> info, for one query (cleared by each run): its nodes ask again and again
+        self.infos: dict[tuple[str, bytes], W3TermInfo | None] = {}
+
+    def close(self) -> None:
+        if self.terms is not None:
+            self.terms.close()
+
+    def info(self, fieldname: str, tbytes: bytes) -> W3TermInfo | None:
+        """The term's info in this segment, or None when the segment lacks it."""
+        key = (fieldname, tbytes)
+        try:
+            return self.infos[key]
+        except KeyError:
+            pass
+        if self.terms is not None:
+            found = self.terms.info(fieldname, tbytes)
+        else:
+            try:
+                found = self.reader._terms.term_info(fieldname, tbytes)
+            except TermNotFound:
+                found = None
+        self.infos[key] = found
+        return found
+
+    def doc_frequency(self, fieldname: str, tbytes: bytes) -> int:
+        info = self.info(fieldname, tbytes)
+        return 0 if info is None else info.doc_frequency()
 
     def lengths(self, fieldname: str) -> np.ndarray | None:
         """Each document's quantised length of ``fieldname`` (what BM25F reads), once per segment."""
@@ -133,16 +275,16 @@ class Segment:
 
     def postings(
         self,
-        fieldname: str,
-        tbytes: bytes,
+        info: W3TermInfo,
         values: bool = False,
         restrict: np.ndarray | None = None,
-        inflated: dict[int, bytes] | None = None,
+        loaded: dict[Any, Any] | None = None,
+        filtered: bool = True,
     ) -> tuple[Any, ...]:
         """(doc numbers, weights, raw values or None) of one term, live documents only; with
-        ``restrict`` (sorted doc numbers), only those, and blocks holding none are not decoded."""
+        ``restrict`` (sorted doc numbers), only those, and blocks holding none are not decoded.
+        Not ``filtered``: every posting of the blocks read, to be looked up by doc number."""
         terms = self.reader._terms
-        info = terms.term_info(fieldname, tbytes)
         if info.is_inlined():
             ids_t, weights_t, values_t = info.inlined_postings()
             ids = np.array(ids_t, dtype=np.int64)
@@ -152,7 +294,9 @@ class Segment:
             offset, length = info.extent()
             if isinstance(length, tuple):  # whoosh's W3TermInfo.from_bytes leaves it unpacked
                 length = length[0]
-            ids, weights, vals = _read_blocks(terms._postfile, offset, length, values, restrict, inflated)
+            ids, weights, vals = _read_blocks(terms._postfile, offset, length, values, restrict, loaded)
+        if not filtered:
+            return ids, weights, vals
         keep = None
         if restrict is not None:
             keep = np.isin(ids, restrict, assume_unique=True)
@@ -174,6 +318,8 @@ _VALUES_AS_SLICES = b"(cbuiltins\nslice\n"
 def _load_block(data: bytes, count: int, want_values: bool) -> tuple[Any, Any, Any]:
     """A block's (id deltas, weights, values); without ``want_values``, the pickle is cut before
     the values and closed as a pair, which is checked against the block's posting count."""
+    if data[:2] == b"\x80\x04":  # protocol 4 (the segment writer): bytes values, no encode calls
+        return pickle.loads(data)
     if not want_values:
         cut = data.find(_VALUES_START)
         if cut > 0:
@@ -214,79 +360,223 @@ def _value_bytes(value: Any) -> bytes:
     return value.encode("latin-1") if isinstance(value, str) else value
 
 
+def _weights(weights: list[Any], counts: list[int]) -> np.ndarray:
+    """Per-block weights as unpickled (None: all 1.0; a float: all that; or a tuple), as one array."""
+    total = sum(counts)
+    if all(w is None for w in weights):
+        return np.ones(total, dtype=np.float64)
+    # one pass in C over every block's weights, not an array a block
+    parts = [
+        repeat(1.0, n) if w is None else repeat(w, n) if isinstance(w, float) else w
+        for w, n in zip(weights, counts, strict=True)
+    ]
+    return np.fromiter(chain.from_iterable(parts), dtype=np.float64, count=total)
+
+
+#: Opcodes of a protocol 4 block pickle (``segment.ArraySegmentWriter``): ``PROTO 4``, ``FRAME``,
+#: ``MARK``, the id deltas as ``BININT1``/``BININT2``/``BININT`` (1, 2 or 4 bytes), ``TUPLE``,
+#: ``MEMOIZE``, then the weights as ``NONE``, one ``BINFLOAT`` or ``MARK BINFLOAT... TUPLE``.
+_PROTO, _FRAME, _MEMOIZE = 0x80, 0x95, 0x94
+_BININT1, _BININT2, _BININT, _BINFLOAT, _NONE, _TUPLE = (ord(c) for c in "KMJGNt")
+#: From this many blocks on, a posting list without values is read by :func:`_ids_and_weights`:
+#: its few dozen numpy calls cost about what unpickling eight blocks does.
+_ARRAY_BLOCKS = 12
+#: At most how many bytes of a block's pickle its ids and weights take: the header, 3 bytes a
+#: delta, 9 a weight (and the opcodes around them).
+_HEAD_BYTES, _HEAD_PER_POSTING = 32, 12
+_INT_WIDTH = np.zeros(256, dtype=np.int64)
+_INT_WIDTH[[_BININT1, _BININT2, _BININT]] = [1, 2, 4]
+
+
+def _ids_and_weights(
+    datas: list[bytes], counts: list[int], whole: Any = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The id deltas and weights of posting blocks, read with numpy from the pickles' bytes.
+
+    Unpickling a block makes an object of every delta, weight and position value only to throw
+    most away; a block pickled with protocol 4 whose deltas after the first are all one width and
+    whose weights are all doubles has them at fixed strides. Every opcode those strides assume is
+    checked; any other block (another protocol, mixed widths, one posting) is unpickled. A block
+    may be only the start of its pickle (every byte read is checked to lie inside it): then
+    ``whole(i)`` gives block i whole, to unpickle.
+    """
+    n = len(datas)
+    cnt = np.array(counts, dtype=np.int64)
+    total = int(cnt.sum())
+    lens = np.fromiter(map(len, datas), dtype=np.int64, count=n)
+    starts = np.cumsum(lens) - lens
+    b = np.frombuffer(b"".join(datas), dtype=np.uint8)
+    last = len(b) - 1
+
+    def at(offset: np.ndarray) -> np.ndarray:
+        return b[np.minimum(offset, last)].astype(np.int64)
+
+    ok = (cnt > 1) & (lens > 16)
+    ok &= (at(starts) == _PROTO) & (at(starts + 1) == 4) & (at(starts + 2) == _FRAME)
+    ok &= at(starts + 11) == ord("(")
+    width0 = _INT_WIDTH[at(starts + 12)]
+    ok &= width0 > 0
+    first = at(starts + 13)
+    first += np.where(width0 >= 2, at(starts + 14) << 8, 0)
+    first += np.where(width0 == 4, (at(starts + 15) << 16) + (at(starts + 16) << 24), 0)
+    rest_at = starts + 13 + width0
+    code = at(rest_at)
+    width = np.where(ok, np.where(code == _BININT1, 1, np.where(code == _BININT2, 2, 0)), 0)
+    ok &= width > 0
+    rest = np.where(ok, cnt - 1, 0)
+    owner = np.repeat(np.arange(n), rest)
+    op = np.repeat(rest_at, rest) + np.repeat(width + 1, rest) * _segment_arange(rest)
+    ok[np.unique(owner[at(op) != np.repeat(code, rest)])] = False
+    after = rest_at + (width + 1) * rest
+    ok &= (at(after) == _TUPLE) & (at(after + 1) == _MEMOIZE) & (lens > after + 1 - starts)
+    # the weights
+    w_at = after + 2
+    w_code = at(w_at)
+    many = w_code == ord("(")
+    ok &= (w_code == _NONE) | (w_code == _BINFLOAT) | many
+    w_count = np.where(ok & many, cnt, 0)
+    w_op = np.repeat(w_at + 1, w_count) + 9 * _segment_arange(w_count)
+    ok[np.unique(np.repeat(np.arange(n), w_count)[at(w_op) != _BINFLOAT])] = False
+    ok &= ~many | ((at(w_at + 1 + 9 * cnt) == _TUPLE) & (lens > w_at - starts + 1 + 9 * cnt))
+    one = ok & (w_code == _BINFLOAT)
+    ok &= ~one | (lens > w_at - starts + 9)
+    ok &= lens > w_at - starts
+
+    deltas = np.zeros(total, dtype=np.int64)
+    weights = np.ones(total, dtype=np.float64)
+    block_start = np.cumsum(cnt) - cnt
+    good = np.flatnonzero(ok)
+    deltas[block_start[good]] = first[good]
+    keep = np.repeat(ok, rest)
+    value = at(op[keep] + 1)
+    value += np.where(np.repeat(width, rest)[keep] == 2, at(op[keep] + 2) << 8, 0)
+    deltas[(np.repeat(block_start + 1, rest) + _segment_arange(rest))[keep]] = value
+
+    def doubles(offsets: np.ndarray) -> np.ndarray:
+        """The big-endian doubles starting at these offsets (checked to lie inside their block):
+        through a view that starts a double at every byte, one gather."""
+        every = np.ndarray((len(b) - 7,), dtype=">f8", buffer=b, strides=(1,))
+        return every[offsets].astype(np.float64)
+
+    w_keep = np.repeat(ok, w_count)
+    if w_keep.any():
+        dest = (np.repeat(block_start, w_count) + _segment_arange(w_count))[w_keep]
+        weights[dest] = doubles(w_op[w_keep] + 1)
+    single = np.flatnonzero(one & ok)
+    if len(single):
+        per = doubles(w_at[single] + 1)
+        weights[np.repeat(block_start[single], cnt[single]) + _segment_arange(cnt[single])] = np.repeat(
+            per, cnt[single]
+        )
+    for i in np.flatnonzero(~ok).tolist():
+        ids_d, w, _ = _load_block(datas[i] if whole is None else whole(i), counts[i], False)
+        lo, hi = int(block_start[i]), int(block_start[i]) + counts[i]
+        deltas[lo:hi] = ids_d
+        weights[lo:hi] = _weights([w], [counts[i]])
+    return deltas, weights
+
+
+def _list_blocks(buf: bytes) -> tuple[bytes, list[tuple[int, int, int, int, int, int]]]:
+    """A posting list's bytes and its block infos: (where, postings, max id, compressed, data
+    start, data end) each."""
+    if buf[:4] != WHOOSH3_HEADER_MAGIC:
+        raise Unsupported("unexpected posting list header")
+    stream = io.BytesIO(buf)
+    blocks: list[tuple[int, int, int, int, int, int]] = []
+    pos, end = 4, len(buf)
+    while pos < end:
+        blocklen = int.from_bytes(buf[pos : pos + 4], "big", signed=True)
+        stream.seek(pos + 4)
+        count, maxid, _maxweight, compression, _mn, _mx = pickle.load(stream)
+        stop = pos + 4 + abs(blocklen)
+        blocks.append((pos, count, maxid, compression, stream.tell(), stop))
+        pos = stop
+        if blocklen < 0:
+            break
+    return buf, blocks
+
+
 def _read_blocks(
     postfile: Any,
     offset: int,
     length: int,
     want_values: bool,
     restrict: np.ndarray | None = None,
-    inflated: dict[int, bytes] | None = None,
+    loaded: dict[Any, Any] | None = None,
 ) -> tuple[Any, ...]:
     """Decode the blocks of a W3 posting list (see ``W3PostingsWriter._write_block``); with
-    ``restrict``, only the blocks whose doc number range holds one of those documents;
-    ``inflated`` keeps decompressed blocks by file offset, for a second pass over the same list."""
-    buf = _read_at(postfile, offset, length)
-    if buf[:4] != WHOOSH3_HEADER_MAGIC:
-        raise Unsupported("unexpected posting list header")
-    stream = io.BytesIO(buf)
-    pos = 4
+    ``restrict``, only the blocks whose doc number range holds one of those documents. With
+    ``loaded``, the list's block infos and each block unpickled whole (values too) are kept there
+    by file offset, for a second pass over the same list (a phrase's positions) that then reads
+    and unpickles nothing again."""
+    listed = None if loaded is None else loaded.get(("list", offset))
+    if listed is None:
+        listed = _list_blocks(_read_at(postfile, offset, length))
+        if loaded is not None:
+            loaded["list", offset] = listed
+    buf, blocks = listed
+    picked = blocks
+    if restrict is not None and len(restrict) == 0:
+        picked = []
+    elif restrict is not None and blocks:
+        # a block is read when one of ``restrict`` lies between the max id before it and its own
+        maxes = np.fromiter((b[2] for b in blocks), dtype=np.int64, count=len(blocks))
+        at = np.searchsorted(restrict, np.concatenate(([0], maxes[:-1] + 1)))
+        wanted = (at < len(restrict)) & (restrict[np.minimum(at, len(restrict) - 1)] <= maxes)
+        picked = [blocks[i] for i in np.flatnonzero(wanted).tolist()]
+    # each decoded block's first id is relative to the max id of the block decoded before it
+    bases = [0] + [b[2] for b in picked[:-1]]
     deltas: list[tuple[int, ...]] = []
     weights: list[Any] = []
     counts: list[int] = []
     values: list[Any] = []
-    end = len(buf)
-    low = 0  # the smallest doc number the next block can hold
-    bases: list[int] = []  # per decoded block: the max id of the block decoded before it
-    base = 0
-    while pos < end:
-        blocklen = int.from_bytes(buf[pos : pos + 4], "big", signed=True)
-        last = blocklen < 0
-        blocklen = abs(blocklen)
-        stream.seek(pos + 4)
-        count, maxid, _maxweight, compression, _mn, _mx = pickle.load(stream)
-        wanted = True
-        if restrict is not None:
-            i = int(np.searchsorted(restrict, low))
-            wanted = i < len(restrict) and int(restrict[i]) <= maxid
-        if wanted:
-            data = None if inflated is None else inflated.get(offset + pos)
-            if data is None:
-                data = buf[stream.tell() : pos + 4 + blocklen]
-                if compression:
+    datas: list[bytes] = []  # without values: the blocks' pickles, read all at once
+    # Read through numpy, a block's ids and weights are all that is needed: zlib stops there.
+    heads = loaded is None and not want_values and len(picked) >= _ARRAY_BLOCKS
+    for pos, count, _maxid, compression, start, stop in picked:
+        block = None if loaded is None else loaded.get(offset + pos)
+        if block is None:
+            data = buf[start:stop]
+            if compression:
+                if heads:
+                    data = zlib.decompressobj().decompress(data, _HEAD_BYTES + _HEAD_PER_POSTING * count)
+                else:
                     data = zlib.decompress(data)
-                if inflated is not None:
-                    inflated[offset + pos] = data
+            if loaded is not None:
+                block = loaded[offset + pos] = _load_block(data, count, True)
+        if block is not None:
+            ids_d, w, v = block
+            deltas.append(ids_d)
+            weights.append(w)
+            values.append(v)
+        elif want_values:
             ids_d, w, v = _load_block(data, count, want_values)
             deltas.append(ids_d)
             weights.append(w)
-            counts.append(count)
-            bases.append(base)
-            base = maxid
-            if want_values:
-                values.append(v)
-        low = maxid + 1
-        pos += 4 + blocklen
-        if last:
-            break
+            values.append(v)
+        else:
+            datas.append(data)
+        counts.append(count)
     maxids = bases  # what each decoded block's first (absolute) id is made relative to
-    flat = np.fromiter(chain.from_iterable(deltas), dtype=np.int64, count=sum(counts))
+    if heads:
+
+        def whole(i: int) -> bytes:
+            _pos, _count, _maxid, compression, start, stop = picked[i]
+            return zlib.decompress(buf[start:stop]) if compression else buf[start:stop]
+
+        flat, wts = _ids_and_weights(datas, counts, whole)
+    else:
+        for data, count in zip(datas, counts if datas else (), strict=True):
+            ids_d, w, _ = _load_block(data, count, False)
+            deltas.append(ids_d)
+            weights.append(w)
+        flat = np.fromiter(chain.from_iterable(deltas), dtype=np.int64, count=sum(counts))
+        wts = _weights(weights, counts)
     if len(counts) > 1:
         # Each block's deltas start from 0: make its first one relative to the last decoded max.
         starts = np.cumsum(counts[:-1])
         flat[starts] -= np.array(maxids[1:], dtype=np.int64)
     ids = np.cumsum(flat)
-    if all(w is None for w in weights):
-        wts = np.ones(len(ids), dtype=np.float64)
-    else:
-        parts = []
-        for w, n in zip(weights, counts, strict=True):
-            if w is None:
-                parts.append(np.ones(n, dtype=np.float64))
-            elif isinstance(w, float):
-                parts.append(np.full(n, w, dtype=np.float64))
-            else:
-                parts.append(np.array(w, dtype=np.float64))
-        wts = np.concatenate(parts)
     vals = None
     if want_values:
         vals = []
@@ -311,8 +601,27 @@ class Evaluator:
         ]
         weighting = searcher.weighting
         self.scored = type(weighting) is BM25F and not weighting._field_B and not weighting.use_final
+        self._avgfl: dict[str, float] = {}
         self.B = getattr(weighting, "B", 0.75)
         self.K1 = getattr(weighting, "K1", 1.2)
+
+    def close(self) -> None:
+        for seg in self.segments:
+            seg.close()
+
+    def expand_prefix(self, fieldname: str, prefix: str, limit: int) -> list[bytes] | None:
+        """The first ``limit`` distinct terms of the field starting with ``prefix`` over every
+        segment, in order (what Whoosh's ``expand_prefix`` yields first); None when a segment's
+        term file could not be mapped."""
+        tbytes = self._term_bytes(fieldname, prefix)
+        if tbytes is None:
+            return []
+        found: set[bytes] = set()
+        for seg in self.segments:
+            if seg.terms is None:
+                return None
+            found.update(seg.terms.prefixed(fieldname, tbytes, limit))
+        return sorted(found)[:limit]
 
     def run(self, q: wq.Query) -> Result | None:
         """Every matching live document (global doc numbers, ascending) with Whoosh's score, or
@@ -322,7 +631,11 @@ class Evaluator:
         try:
             parts = []
             for seg in self.segments:
-                docs, scores = self._node(q, seg)
+                seg.infos.clear()
+                try:
+                    docs, scores = self._node(q, seg)
+                finally:
+                    seg.infos.clear()
                 parts.append((docs + seg.offset, scores))
         except Unsupported:
             return None
@@ -373,14 +686,15 @@ class Evaluator:
         seg: Segment,
         values: bool = False,
         restrict: np.ndarray | None = None,
-        inflated: dict[int, bytes] | None = None,
+        loaded: dict[Any, Any] | None = None,
     ) -> tuple[Any, ...]:
         if q.minquality:
             raise Unsupported("Term.minquality")
         tbytes = self._term_bytes(q.fieldname, q.text)
-        if tbytes is None or (q.fieldname, tbytes) not in seg.reader:
+        info = None if tbytes is None else seg.info(q.fieldname, tbytes)
+        if info is None:
             return (*_empty(), [])
-        ids, weights, vals = seg.postings(q.fieldname, tbytes, values, restrict, inflated)
+        ids, weights, vals = seg.postings(info, values, restrict, loaded)
         scores = self._bm25(q.fieldname, tbytes, ids, weights, seg)
         scores = scores if q.boost == 1.0 else scores * q.boost
         return ids, scores, vals
@@ -390,11 +704,29 @@ class Evaluator:
         if not self.schema[fieldname].scorable:
             return tf  # WeightScorer: the weight is the score
         idf = self.top.idf(fieldname, tbytes)
-        avgfl = self.top.avg_field_length(fieldname) or 1
+        avgfl = self._avgfl.get(fieldname)
+        if avgfl is None:  # a sum over the segments: once per field and generation
+            avgfl = self._avgfl[fieldname] = self.top.avg_field_length(fieldname) or 1
         lengths = seg.lengths(fieldname)
         fl = np.ones(len(ids), dtype=np.float64) if lengths is None else _LENGTHS[lengths[ids]]
         B, K1 = self.B, self.K1
         return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+
+    def _estimate(self, q: wq.Query, seg: Segment) -> int:
+        """``q.estimate_size(seg.reader)``, with the term lookups through the segment's table."""
+        kind = type(q)
+        if kind is wq.Term:
+            tbytes = self._term_bytes(q.fieldname, q.text)
+            return 0 if tbytes is None else seg.doc_frequency(q.fieldname, tbytes)
+        if kind is wq.Or:
+            return min(sum(self._estimate(s, seg) for s in q.subqueries), seg.live_count)
+        if kind is wq.And and q.subqueries:
+            return min(self._estimate(s, seg) for s in q.subqueries)
+        if kind is Phrase and q.words:
+            return min(self._estimate(wq.Term(q.fieldname, w), seg) for w in q.words)
+        if kind is wq.AndNot:
+            return self._estimate(q.b, seg)
+        return q.estimate_size(seg.reader)
 
     def _and(self, q: wq.And, seg: Segment, restrict: np.ndarray | None) -> Result:
         subs = q.subqueries
@@ -402,7 +734,7 @@ class Evaluator:
             return _empty()
         if len(subs) == 1:
             return self._node(subs[0], seg, restrict)
-        sizes = [s.estimate_size(seg.reader) for s in subs]
+        sizes = [self._estimate(s, seg) for s in subs]
         # Smallest clause first, each next one only read where all before it matched; the scores
         # are then added up in Whoosh's tree, over the documents every clause holds.
         results: list[Result | None] = [None] * len(subs)
@@ -424,7 +756,7 @@ class Evaluator:
         # The scored search runs with needs_current=False: Whoosh's AUTO choice for that context.
         if len(subs) < _OR_TOO_MANY and (len(subs) == 2 or seg.doccount > _OR_SMALL_SEGMENT):
             # DefaultOr: a tree of unions weighted by each clause's estimated size
-            weighted = [(s.estimate_size(seg.reader), self._node(s, seg, restrict)) for s in subs]
+            weighted = [(self._estimate(s, seg), self._node(s, seg, restrict)) for s in subs]
             return self._boosted(_weighted_tree(_union, weighted), q.boost)
         return self._array_union([self._node(s, seg, restrict) for s in subs], q.boost)
 
@@ -462,18 +794,21 @@ class Evaluator:
         if not field.format or not field.format.supports("positions"):
             raise Unsupported("Phrase on a field without positions")
         words = []
+        infos = []
         for word in q.words:
             tbytes = self._term_bytes(fieldname, word)
-            if tbytes is None or (fieldname, tbytes) not in seg.reader:
+            info = None if tbytes is None else seg.info(fieldname, tbytes)
+            if info is None:
                 return _empty()
             words.append(tbytes)
+            infos.append(info)
         # Rarest word first; the others are read only in the blocks of the documents left. Then
         # the positions, only in the blocks of the documents holding every word.
         terms: list[Any] = [None] * len(words)
-        inflated: dict[int, bytes] = {}  # this phrase's blocks, decompressed once for both passes
-        order = sorted(range(len(words)), key=lambda i: seg.reader.doc_frequency(fieldname, words[i]))
+        loaded: dict[Any, Any] = {}  # this phrase's blocks, unpickled once for both passes
+        order = sorted(range(len(words)), key=lambda i: infos[i].doc_frequency())
         for i in order:
-            terms[i] = self._term(wq.Term(fieldname, words[i]), seg, restrict=restrict, inflated=inflated)
+            terms[i] = self._term(wq.Term(fieldname, words[i]), seg, restrict=restrict, loaded=loaded)
             found = terms[i][0]
             restrict = found if restrict is None else np.intersect1d(restrict, found, assume_unique=True)
             if len(restrict) == 0:
@@ -481,7 +816,7 @@ class Evaluator:
         docs, scores = _binary_tree(_intersect, [(t[0], t[1]) for t in terms])
         if len(docs) == 0:
             return _empty()
-        positions = [seg.postings(fieldname, w, True, docs, inflated) for w in words]
+        positions = [seg.postings(info, True, docs, loaded, filtered=False) for info in infos]
         keep = _phrase_docs(docs, positions)
         return self._boosted((docs[keep], scores[keep]), q.boost)
 
@@ -622,7 +957,7 @@ def _phrase_docs(docs: np.ndarray, terms: list[Any]) -> np.ndarray:
     per_word = []
     for ids, _weights, vals in terms:
         idx = np.searchsorted(ids, docs)
-        pos, lengths = _positions([vals[i] for i in idx.tolist()])
+        pos, lengths = _positions(list(map(vals.__getitem__, idx.tolist())))
         per_word.append((pos, lengths))
         if len(pos):
             stride = max(stride, int(pos.max()) + 2 * len(terms) + 1)

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
 
 from whoosh import query as wq
 
@@ -125,10 +127,13 @@ class Compiled:
 class Compiler:
     """Turns a ParsedQuery into a Whoosh query against one open index generation."""
 
-    def __init__(self, reader: object, book: NameBook, exact: bool = False) -> None:
+    def __init__(self, reader: object, book: NameBook, exact: bool = False, lexicon: Any = None) -> None:
         self.reader = reader
         self.book = book
         self.exact = exact
+        #: Prefix expansion over the segments' term files (``Evaluator.expand_prefix``), much
+        #: faster than the reader's; None: the reader's.
+        self.lexicon = lexicon
         self.out = Compiled(None)
         self._surface_cache: dict[str, list[str]] = {}
 
@@ -251,15 +256,21 @@ class Compiler:
         hits: list[str] = []
         for key in sorted(name_keys(text)):
             prefix = key + KEY_SEP
-            for n, term in enumerate(self.reader.expand_prefix("surfaces", prefix)):
-                if n >= MAX_SURFACES_PER_KEY:
-                    break
+            for term in self._expand("surfaces", prefix, MAX_SURFACES_PER_KEY):
                 term = term.decode("utf-8") if isinstance(term, bytes) else term
                 surface = term[len(prefix) :]
                 if spelling_match(text, surface):
                     hits.append(term)
         self._surface_cache[text] = hits
         return hits
+
+    def _expand(self, fieldname: str, prefix: str, limit: int) -> list[Any]:
+        """The first ``limit`` terms of the field that start with ``prefix``, in order."""
+        if self.lexicon is not None:
+            found = self.lexicon.expand_prefix(fieldname, prefix, limit)
+            if found is not None:
+                return found
+        return list(islice(self.reader.expand_prefix(fieldname, prefix), limit))
 
     def _has_term(self, fieldname: str, text: str) -> bool:
         return bool(self.reader.doc_frequency(fieldname, text))

@@ -158,6 +158,9 @@ class GenerationSearcher:
         self.fast = True
         self._evaluator: Evaluator | None = None
         self._orders: dict[str, tuple[np.ndarray, np.ndarray, list[str]]] = {}
+        #: What a request for every article (no query, no filter) computes the same way each time:
+        #: facet counts by (facet, count mode), date orders by sort; a few arrays per generation.
+        self._everything: dict[tuple[str, str], np.ndarray] = {}
         # Whoosh reads its files with a seek then a read on file objects all threads share: one
         # request at a time per generation (a sync worker never waits on it).
         self._lock = threading.RLock()
@@ -169,6 +172,8 @@ class GenerationSearcher:
         return self._evaluator
 
     def close(self) -> None:
+        if self._evaluator is not None:
+            self._evaluator.close()
         self.searcher.close()
         self.ix.close()
 
@@ -186,7 +191,8 @@ class GenerationSearcher:
 
     def _search(self, req: SearchRequest) -> SearchPage:
         started = time.perf_counter()
-        compiled = Compiler(self.reader, self.book, exact=req.exact).compile(parse(req.q))
+        lexicon = self.evaluator if self.fast else None
+        compiled = Compiler(self.reader, self.book, exact=req.exact, lexicon=lexicon).compile(parse(req.q))
         fi = self.facets
         scored: tuple[np.ndarray, np.ndarray] | None = None  # every match and its score, at once
         if compiled.query is None:
@@ -211,12 +217,13 @@ class GenerationSearcher:
             high = date_bounds(req.date_to, True) if req.date_to else 99991231235959
             masks.by_facet["date"] = (fi.dates >= low) & (fi.dates <= high)
         final = masks.all_but(None)
+        everything = compiled.query is None and not masks.by_facet
         docs = np.flatnonzero(final)
         stories = self.stories.count(docs)
         total = stories if req.collapse else len(docs)
-        hits = self._rank(req, compiled, docs, scored)
+        hits = self._rank(req, compiled, docs, scored, everything)
         results = [self._result(docnum, score, compiled, req.collapse) for docnum, score in hits]
-        facets, more = self._facets(req, masks)
+        facets, more = self._facets(req, masks, everything)
         dates, granularity, undated = self._date_facet(req, masks)
         facets["date"] = dates
         matched = sorted({m for r in results for m in r.matched} | compiled.surfaces)
@@ -242,18 +249,19 @@ class GenerationSearcher:
         compiled: Compiled,
         docs: np.ndarray,
         scored: tuple[np.ndarray, np.ndarray] | None = None,
+        everything: bool = False,
     ) -> list[tuple[int, float | None]]:
         start, stop = req.offset, req.offset + req.limit
         if start >= len(docs):
             return []
         if req.sort != "relevance" or compiled.query is None:
-            dates = self.facets.dates[docs]
-            if req.sort == "oldest":
-                # Undated last, then oldest first; ties in index order.
-                order = np.lexsort((docs, np.where(dates == 0, np.iinfo(np.int64).max, dates)))
-            else:
-                order = np.lexsort((docs, -dates))
-            ranked = docs[order]
+            key = ("order", "oldest" if req.sort == "oldest" else "newest")
+            ranked = self._everything.get(key) if everything else None
+            if ranked is None:
+                ranked = self._by_date(docs, req.sort == "oldest")
+                if everything:
+                    ranked.flags.writeable = False
+                    self._everything[key] = ranked
             if req.collapse:
                 ranked = first_per_story(ranked, self.stories.keys)
             return [(int(d), None) for d in ranked[start:stop]]
@@ -269,6 +277,15 @@ class GenerationSearcher:
             scores = dict(ranked)
             return [(int(d), scores[int(d)]) for d in firsts[start:stop]]
         return ranked[start:stop]
+
+    def _by_date(self, docs: np.ndarray, oldest: bool) -> np.ndarray:
+        dates = self.facets.dates[docs]
+        if oldest:
+            # Undated last, then oldest first; ties in index order.
+            order = np.lexsort((docs, np.where(dates == 0, np.iinfo(np.int64).max, dates)))
+        else:
+            order = np.lexsort((docs, -dates))
+        return docs[order]
 
     def _rank_scored(
         self,
@@ -350,17 +367,24 @@ class GenerationSearcher:
     # --- facets -----------------------------------------------------------------------------------
 
     def _facets(
-        self, req: SearchRequest, masks: _Masks
+        self, req: SearchRequest, masks: _Masks, everything: bool = False
     ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, str | None]]:
         out: dict[str, list[dict[str, Any]]] = {}
         more: dict[str, str | None] = {}
         for name in ("outlet", "agency", "entity"):
             table = self.facets.tables[name]
-            docs = np.flatnonzero(masks.all_but(name))
-            if req.count == "stories":
-                counts = count_stories(table.offsets, table.ords, len(table.values), docs, self.stories.keys)
-            else:
-                counts = table.count(docs)
+            counts = self._everything.get((name, req.count)) if everything else None
+            if counts is None:
+                docs = np.flatnonzero(masks.all_but(name))
+                if req.count == "stories":
+                    counts = count_stories(
+                        table.offsets, table.ords, len(table.values), docs, self.stories.keys
+                    )
+                else:
+                    counts = table.count(docs)
+                if everything:
+                    counts.flags.writeable = False
+                    self._everything[name, req.count] = counts
             selected = set(getattr(req, name))
             top = FACET_MORE if name in req.more else FACET_TOP
             entries: list[dict[str, Any]] = []
@@ -480,7 +504,7 @@ class GenerationSearcher:
             granularity, divisor = "day", 10**6
         buckets = []
         if keys is None:
-            labels, counts = np.unique(dates // divisor, return_counts=True)
+            labels, counts = _histogram(dates // divisor)
         else:
             labels, counts = count_distinct(dates // divisor, keys[keep])
         for key, count in zip(labels.tolist(), counts.tolist(), strict=True):
@@ -568,6 +592,21 @@ class GenerationSearcher:
             "undated": int((fi.live & (fi.dates == 0)).sum()),
             "entities": by_type,
         }
+
+
+def _histogram(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_counts=True)`` for bucket keys (years, months or days, as digits):
+    their span is small, so a ``bincount`` in one pass rather than a sort of every match.
+
+    >>> [a.tolist() for a in _histogram(np.array([201603, 201601, 201603]))]
+    [[201601, 201603], [1, 2]]
+    """
+    low, high = int(keys.min()), int(keys.max())
+    if high - low > 1_000_000:
+        return np.unique(keys, return_counts=True)
+    counts = np.bincount(keys - low)
+    labels = np.flatnonzero(counts)
+    return labels + low, counts[labels]
 
 
 def _days(number: int) -> int:

@@ -286,3 +286,121 @@ def test_threads_sharing_a_searcher_get_the_same_pages(searcher: GenerationSearc
     for page in together:
         del page["took_ms"]
     assert together == alone
+
+
+def test_term_tables_read_what_whoosh_reads(searcher: GenerationSearcher) -> None:
+    """Every term of every segment, looked up in the mapped term file, has Whoosh's own term
+    info; terms a segment lacks (or a field it lacks) are None."""
+    count = 0
+    for seg in searcher.evaluator.segments:
+        assert seg.terms is not None
+        whoosh_terms = seg.reader._terms
+        for fieldname, tbytes in seg.reader.all_terms():
+            expected = whoosh_terms.term_info(fieldname, tbytes)
+            assert vars(seg.terms.info(fieldname, tbytes)) == vars(expected), (fieldname, tbytes)
+            assert seg.terms.info(fieldname, tbytes + b"\x00absent") is None
+            count += 1
+        assert seg.terms.info("no-such-field", b"army") is None
+    assert count > 1000
+
+
+def test_prefix_expansion_is_whooshs(searcher: GenerationSearcher) -> None:
+    """Prefixes over the mapped term files of all segments give the reader's ``expand_prefix``."""
+    from itertools import islice
+
+    reader = searcher.reader
+    for fieldname in ("surfaces", "entity", "body", "outlet"):
+        terms = [t.decode("utf-8") for t in reader.lexicon(fieldname)]
+        prefixes = {"", "zzzz", "\uffff"} | {t[:n] for t in terms[::7] for n in (1, 2, 4)}
+        for prefix in sorted(prefixes):
+            for limit in (1, 3, 200):
+                expected = list(islice(reader.expand_prefix(fieldname, prefix), limit))
+                assert searcher.evaluator.expand_prefix(fieldname, prefix, limit) == expected, prefix
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_block_ids_and_weights_read_as_pickle_reads_them(seed: int) -> None:
+    """The numpy reading of posting blocks' id deltas and weights against unpickling them, on the
+    blocks the segment writer makes (protocol 4: one-byte or two-byte deltas, weights None, one
+    float or a tuple) and on ones it reads by unpickling (mixed widths, 4-byte ints, short
+    blocks, protocols 2 and 3)."""
+    import pickle
+    import random
+    import zlib
+
+    from searchapp.evaluate import _ids_and_weights, _weights
+
+    rng = random.Random(seed)
+    datas, counts, expected_ids, expected_w = [], [], [], []
+    for _ in range(rng.randint(1, 40)):
+        n = rng.choice([1, 2, 3, 4, 5, 60, 127, 128])
+        top = rng.choice([200, 255, 256, 65535, 70000])
+        deltas = (
+            rng.randint(0, 2**31 - 1 if seed % 3 == 0 else 70000),
+            *(rng.randint(1, top) for _ in range(n - 1)),
+        )
+        kind = rng.choice(["none", "one", "many"])
+        weights = (
+            None
+            if kind == "none"
+            else rng.random() * 9
+            if kind == "one"
+            else tuple(rng.random() * 9 for _ in range(n))
+        )
+        values = tuple(bytes(rng.randrange(256) for _ in range(rng.randint(5, 30))) for _ in range(n))
+        data = pickle.dumps((deltas, weights, values), rng.choice([2, 3, 4, 4, 4]))
+        datas.append(zlib.decompress(zlib.compress(data)))
+        counts.append(n)
+        expected_ids.extend(deltas)
+        expected_w.append(weights)
+    flat, wts = _ids_and_weights(datas, counts)
+    assert flat.tolist() == expected_ids
+    assert wts.tolist() == _weights(expected_w, counts).tolist()
+    # only the start of each pickle (as zlib stops early), the whole one on request
+    cut = [d[: rng.randint(0, len(d))] for d in datas]
+    flat, wts = _ids_and_weights(cut, counts, lambda i: datas[i])
+    assert flat.tolist() == expected_ids
+    assert wts.tolist() == _weights(expected_w, counts).tolist()
+
+
+def test_blocks_of_the_index_read_as_pickle_reads_them(
+    searcher: GenerationSearcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every posting list of the index with more than one block, read both ways (the numpy
+    reading from two blocks on, not only the long lists it is kept for)."""
+    from searchapp import evaluate
+    from searchapp.evaluate import _read_blocks, _weights
+
+    monkeypatch.setattr(evaluate, "_ARRAY_BLOCKS", 2)
+
+    checked = 0
+    for seg in searcher.evaluator.segments:
+        for fieldname, tbytes in seg.reader.all_terms():
+            info = seg.info(fieldname, tbytes)
+            if info.is_inlined():
+                continue
+            offset, length = info.extent()
+            length = length[0] if isinstance(length, tuple) else length
+            ids, weights, _ = _read_blocks(seg.reader._terms._postfile, offset, length, False)
+            loaded: dict = {}
+            ids2, weights2, _ = _read_blocks(seg.reader._terms._postfile, offset, length, False, None, loaded)
+            assert ids.tolist() == ids2.tolist() and weights.tolist() == weights2.tolist()
+            blocks = [block for key, block in loaded.items() if isinstance(key, int)]
+            assert sum(len(b[0]) for b in blocks) == len(ids) == info.doc_frequency()
+            assert weights.tolist() == _weights([b[1] for b in blocks], [len(b[0]) for b in blocks]).tolist()
+            checked += len(blocks) > 1
+        seg.infos.clear()
+    assert checked > 10
+
+
+def test_every_article_pages_from_the_kept_counts_and_orders(fast_index: Path) -> None:
+    """The request for every article keeps its facet counts and date orders per generation: the
+    pages made from them are the pages computed afresh (a new searcher, nothing kept yet)."""
+    variants = [{}, *VARIANTS, {"sort": "oldest"}, {"count": "stories", "collapse": "1"}]
+    for extra in variants:
+        with GenerationSearcher(require_current(fast_index), default_book()) as fresh:
+            first = _page(fresh, dict(extra), fast=True)
+            for other in variants:  # fill the rest, then ask again
+                _page(fresh, dict(other), fast=True)
+            assert fresh._everything
+            assert _page(fresh, dict(extra), fast=True) == first, extra
