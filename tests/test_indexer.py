@@ -209,10 +209,6 @@ def test_a_changed_file_given_by_a_relative_path_replaces_its_old_copy(tmp_path:
 def test_worker_segments_and_saved_facets_match_a_rebuild(tmp_path: Path) -> None:
     """Two worker processes each write a segment; a duplicate id across them is settled in input
     order; the facet arrays saved at index time equal the ones built from the index."""
-    from whoosh import index as whoosh_index
-
-    from searchapp.facets import FacetIndex
-    from searchapp.store import FACETS
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -231,17 +227,29 @@ def test_worker_segments_and_saved_facets_match_a_rebuild(tmp_path: Path) -> Non
     assert result.added == 240 and result.articles == 240
     assert any("duplicate id d0-1" in s.reason for s in result.skips)
     gen = current_generation(index)
+    assert gen is not None
+    _saved, segments = saved_facets_match_a_rebuild(gen)
+    assert segments >= 2  # written by the workers, not merged through the parent
+    assert sorted(search_ids(index, "outlet:Z")) == []
+
+
+def saved_facets_match_a_rebuild(gen: Path, step: str = "") -> tuple[Any, int]:
+    """Assert the generation's saved facet arrays equal the ones built from its index; give the
+    saved arrays and the number of Whoosh segments."""
+    from whoosh import index as whoosh_index
+
+    from searchapp.facets import FacetIndex
+    from searchapp.store import FACETS
+
     ix = whoosh_index.open_dir(str(gen))
     try:
-        assert len(ix._segments()) >= 2  # written by the workers, not merged through the parent
         with ix.reader() as reader:
-            built = FacetIndex.build(reader)
             saved = FacetIndex.load(gen / FACETS, reader.doc_count_all())
+            assert saved is not None, step
+            assert_same_facets(saved, FacetIndex.build(reader))
+        return saved, len(ix._segments())
     finally:
         ix.close()
-    assert saved is not None
-    assert_same_facets(saved, built)
-    assert sorted(search_ids(index, "outlet:Z")) == []
 
 
 def assert_same_facets(saved: Any, built: Any) -> None:
@@ -262,11 +270,8 @@ def assert_same_facets(saved: Any, built: Any) -> None:
 def test_incremental_side_files_equal_a_full_build(tmp_path: Path) -> None:
     """Facet arrays (old segments' rows carried over) and stories (only touched pairs recounted)
     after each incremental step equal what a rebuild from the index and a full reindex make."""
-    from whoosh import index as whoosh_index
 
-    from searchapp.facets import FacetIndex
     from searchapp.ingest import Article, read_paths
-    from searchapp.store import FACETS
     from searchapp.stories import STORIES
     from tests.corpus import variants
 
@@ -283,14 +288,7 @@ def test_incremental_side_files_equal_a_full_build(tmp_path: Path) -> None:
     def check(step: str) -> None:
         gen = current_generation(index)
         assert gen is not None
-        ix = whoosh_index.open_dir(str(gen))
-        try:
-            with ix.reader() as reader:
-                saved = FacetIndex.load(gen / FACETS, reader.doc_count_all())
-                assert saved is not None, step
-                assert_same_facets(saved, FacetIndex.build(reader))
-        finally:
-            ix.close()
+        saved, _ = saved_facets_match_a_rebuild(gen, step)
         segments = {segid for segid, _ in saved.segments}
         assert not seen or segments & seen[-1] and segments - seen[-1], step  # some kept, some new
         seen.append(segments)
@@ -361,10 +359,6 @@ def test_one_large_file_split_between_workers_gives_the_same_index(tmp_path: Pat
 def test_saved_facets_stay_exact_when_the_writer_merges_segments(tmp_path: Path) -> None:
     """Small segments are merged by the parent's writer now and then: the merged segment is new to
     the facet arrays, and is read from its postings."""
-    from whoosh import index as whoosh_index
-
-    from searchapp.facets import FacetIndex
-    from searchapp.store import FACETS
 
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     write_jsonl(corpus / "f00.jsonl", 0, 20)
@@ -377,13 +371,5 @@ def test_saved_facets_stay_exact_when_the_writer_merges_segments(tmp_path: Path)
         reindex([corpus], index, workers=1)
         gen = current_generation(index)
         assert gen is not None
-        ix = whoosh_index.open_dir(str(gen))
-        try:
-            with ix.reader() as reader:
-                saved = FacetIndex.load(gen / FACETS, reader.doc_count_all())
-                assert saved is not None
-                assert_same_facets(saved, FacetIndex.build(reader))
-            counts.append(len(ix._segments()))
-        finally:
-            ix.close()
+        counts.append(saved_facets_match_a_rebuild(gen)[1])
     assert any(b < a for a, b in itertools.pairwise(counts)), counts  # a merge happened
