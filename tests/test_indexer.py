@@ -296,7 +296,8 @@ def test_incremental_side_files_equal_a_full_build(tmp_path: Path) -> None:
         reindex([corpus], full, workers=1, full=True)
         other = current_generation(full)
         assert other is not None
-        assert read_json(gen / STORIES) == read_json(other / STORIES), step
+        # the stories, not their document numbers: the segments differ
+        assert read_json(gen / STORIES)["stories"] == read_json(other / STORIES)["stories"], step
         assert read_json(gen / STORIES)["stories"], step  # not vacuous: copies grouped
 
     reindex([corpus], index, workers=1)
@@ -346,7 +347,7 @@ def test_one_large_file_split_between_workers_gives_the_same_index(tmp_path: Pat
             segments = len(ix._segments())
         finally:
             ix.close()
-        side = [read_json(gen / name) for name in (MANIFEST, ENTITIES, STORIES)]
+        side = [read_json(gen / MANIFEST), read_json(gen / ENTITIES), read_json(gen / STORIES)["stories"]]
         summary = (result.added, result.updated, result.removed, [(s.source, s.reason) for s in result.skips])
         return segments, docs, side, summary
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from whoosh import index as whoosh_index
 
 from searchapp import stories
 from searchapp.cli import main
@@ -19,7 +20,7 @@ from searchapp.ingest import Article, read_paths
 from searchapp.names import default_book
 from searchapp.search import IndexHolder
 from searchapp.store import current_generation, read_json
-from searchapp.stories import SKETCHES, STORIES, SketchStore, group, sketch
+from searchapp.stories import SKETCHES, STORIES, SketchStore, StoryTable, group, sketch
 from searchapp.urlstate import SearchRequest
 from tests.conftest import SAMPLE
 from tests.corpus import variants
@@ -327,6 +328,38 @@ def test_a_copy_arriving_later_joins_its_story(tmp_path: Path) -> None:
     gen = current_generation(index)
     assert gen is not None
     assert sorted(SketchStore.load(gen).ids) == sorted(ids.values())  # type: ignore[union-attr]
+
+
+def test_stored_document_numbers_are_what_a_lookup_per_member_finds(tmp_path: Path) -> None:
+    """stories.json carries its members' document numbers so a server need not look each one up:
+    they must be the live documents, also where an id was dropped as a duplicate or replaced."""
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(SAMPLE, corpus)
+    fna = SAMPLES["001"].body
+    write_copies(corpus / "a.jsonl", {"id": "twin", "title": "One", "text": fna})
+    write_copies(corpus / "b.jsonl", {"id": "twin", "title": "Two", "text": fna})  # dropped: a duplicate
+    write_copies(corpus / "c.jsonl", {"id": "later", "title": "Three", "text": fna})
+    reindex([corpus], index, workers=1)
+    write_copies(corpus / "c.jsonl", {"id": "later", "title": "Three again", "text": fna + "\n\nMore."})
+    reindex([corpus], index, workers=1)  # "later" is replaced: its old document is deleted
+    gen = current_generation(index)
+    assert gen is not None
+    data = json.loads((gen / STORIES).read_text(encoding="utf-8"))
+    ix = whoosh_index.open_dir(str(gen))
+    try:
+        with ix.reader() as reader:
+            assert reader.has_deletions()
+            ndocs = reader.doc_count_all()
+            stored = StoryTable.load(gen, reader, ndocs)
+            looked_up = [[reader.first_id("id", m) for m in s["members"]] for s in data["stories"]]
+            assert stored.member_docs == looked_up
+            assert any({"twin", "later"} <= set(s["members"]) for s in data["stories"])
+            (gen / STORIES).write_text(json.dumps({k: v for k, v in data.items() if k != "docnums"}))
+            plain = StoryTable.load(gen, reader, ndocs)  # a file written without them
+            assert plain.member_docs == stored.member_docs
+            assert np.array_equal(plain.keys, stored.keys) and np.array_equal(plain.copies, stored.copies)
+    finally:
+        ix.close()
 
 
 def test_an_index_built_without_stories_gets_them_on_the_next_run(tmp_path: Path) -> None:
