@@ -303,8 +303,10 @@ def copy_links(store: SketchStore) -> Links:
     Counting pairs through every hash held by up to :data:`DF_CAP` articles made 61M pair keys at
     100k bench articles (4.7 GB, 20 s), most of them through a few thousand common phrases. So
     pairs are counted through rare hashes (up to :data:`RARE_DF` holders), and through common ones
-    only among articles holding enough common hashes to pass the test on those alone; any other
-    pair's common-hash overlap is added where the rare count leaves it a chance. Same links.
+    only where the two could pass the test on common hashes alone -- the smaller one holds
+    :data:`CONTAINMENT` of its sketch in common hashes ("narrow"), the larger :data:`COVERAGE`
+    ("wide"; a million bench articles: 88% wide, 2% narrow). Any other pair's common-hash overlap
+    is added where the rare count leaves it a chance. Same links as counting every pair.
     """
     n = len(store.ids)
     sizes = np.diff(store.offsets)
@@ -316,7 +318,7 @@ def copy_links(store: SketchStore) -> Links:
     key = np.sort(
         (store.hashes.astype(np.uint64) << np.uint64(32)) | np.repeat(np.arange(n, dtype=np.uint64), sizes)
     )
-    hashes, owner = (key >> np.uint64(32)).astype(np.uint32), (key & np.uint64(0xFFFFFFFF)).astype(np.int32)
+    hashes, owner = (key >> np.uint64(32)).astype(np.uint32), (key & np.uint64(0xFFFFFFFF)).astype(np.int64)
     del key
     starts = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1])))
     del hashes
@@ -325,27 +327,53 @@ def copy_links(store: SketchStore) -> Links:
     common = (df > RARE_DF) & (df <= DF_CAP)
     held = np.repeat(common, df)  # per posting: its hash is common
     cowner, chash = owner[held], np.repeat(np.flatnonzero(common), df[common])
+    del held
     ncommon = np.bincount(cowner, minlength=n)
-    heavy = ncommon >= np.maximum(MIN_SHARED, COVERAGE * sizes)
-    among = heavy[cowner]
+    wide = ncommon >= np.maximum(MIN_SHARED, COVERAGE * sizes)
+    narrow = ncommon >= np.maximum(MIN_SHARED, CONTAINMENT * sizes)  # narrow ones are wide too
+    # Pairs are counted in a numbering with the narrow articles first, so that within a holder
+    # list the pairs with a narrow article are the ones its narrow members lead.
+    order = np.concatenate((np.flatnonzero(narrow), np.flatnonzero(~narrow)))
+    label = np.empty(n, dtype=np.int64)
+    label[order] = np.arange(n)
+    first_wide = int(narrow.sum())
+
+    def lists(postings: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """The holders of consecutive lists, relabelled and sorted within each list."""
+        which = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+        return np.sort(which * n + label[postings]) % n
+
+    by_rare = lists(owner[np.repeat(rare, df)], df[rare])
+    del owner
+    among = wide[cowner]
     hh, ho = chash[among], cowner[among]
     hstarts = np.flatnonzero(np.concatenate(([True], hh[1:] != hh[:-1]))) if len(hh) else empty
     hdf = np.diff(np.concatenate((hstarts, [len(hh)])))
-    # the holder lists pairs are counted through: rare hashes', and common hashes' heavy holders
-    members = np.concatenate((owner[np.repeat(rare, df)], ho[np.repeat(hdf >= 2, hdf)]))
-    del owner, held, among, hh, ho
+    by_common = lists(ho[np.repeat(hdf >= 2, hdf)], hdf[hdf >= 2])
+    del among, hh, ho
+    lsizes, lcommon = sizes[order], ncommon[order]
 
     def worth_counting(a: np.ndarray, b: np.ndarray, shared: np.ndarray) -> np.ndarray:
-        # a pair not both heavy has counted only its rare hashes; its common ones add at most this
-        bound = shared + np.minimum(ncommon[a], ncommon[b])
-        return _passes(bound, np.minimum(sizes[a], sizes[b]), np.maximum(sizes[a], sizes[b]))
+        # a pair not counted through common hashes adds at most this many
+        bound = shared + np.minimum(lcommon[a], lcommon[b])
+        return _passes(bound, np.minimum(lsizes[a], lsizes[b]), np.maximum(lsizes[a], lsizes[b]))
 
-    a, b, shared = _count_pairs(members, np.concatenate((df[rare], hdf[hdf >= 2])), n, worth_counting)
-    del members
-    light = ~(heavy[a] & heavy[b])
+    a, b, shared = _count_pairs(
+        np.concatenate((by_rare, by_common)),
+        np.concatenate((df[rare], hdf[hdf >= 2])),
+        n,
+        worth_counting,
+        np.concatenate((np.ones(len(by_rare), dtype=bool), by_common < first_wide)),
+    )
+    del by_rare, by_common
+    a, b = order[a], order[b]
+    a, b = np.minimum(a, b), np.maximum(a, b)
+    by_pair = np.argsort(a * n + b)
+    a, b, shared = a[by_pair], b[by_pair], shared[by_pair]
+    counted = (narrow[a] | narrow[b]) & wide[a] & wide[b]  # common hashes included
     small = np.minimum(sizes[a], sizes[b])
     large = np.maximum(sizes[a], sizes[b])
-    maybe = np.flatnonzero(light & (np.minimum(ncommon[a], ncommon[b]) > 0))
+    maybe = np.flatnonzero(~counted & (np.minimum(ncommon[a], ncommon[b]) > 0))
     if len(maybe):
         by_owner = np.argsort(cowner, kind="stable")
         bounds = np.concatenate(([0], np.cumsum(ncommon)))
@@ -378,18 +406,23 @@ def _count_pairs(
     sizes: np.ndarray,
     n: int,
     keep: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
+    leads: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs ``a < b`` of articles in a common holder list, with how many lists they share, for the
     pairs ``keep(a, b, shared)`` passes.
 
     ``members`` is the lists' holders concatenated (each list ascending), ``sizes`` the lists'
-    lengths. A pair's key is made by its first article, so the pairs are counted a range of first
+    lengths; a holder pairs with the ones after it in its list where ``leads`` (default: all) is
+    true. A pair's key is made by its first article, so the pairs are counted a range of first
     articles at a time, at most about :data:`PAIR_CHUNK` keys each: the number of pairs grows faster
     than the corpus (a million bench articles made billions), the survivors do not.
 
     >>> m = np.array([0, 1, 2, 0, 1, 1, 2], dtype=np.int32)  # lists [0 1 2], [0 1], [1 2]
     >>> [x.tolist() for x in _count_pairs(m, np.array([3, 2, 2]), 3, lambda a, b, s: s >= 1)]
     [[0, 0, 1], [1, 2, 2], [2, 1, 2]]
+    >>> lead = np.array([True, False, False, True, False, True, False])
+    >>> [x.tolist() for x in _count_pairs(m, np.array([3, 2, 2]), 3, lambda a, b, s: s >= 1, lead)]
+    [[0, 0, 1], [1, 2, 2], [2, 1, 1]]
     """
     empty = np.zeros(0, dtype=np.int64)
     if not len(members):
@@ -398,10 +431,12 @@ def _count_pairs(
     ends = np.cumsum(sizes)
     # the holders after each one in its list: the pairs it leads
     after = (np.repeat(ends, sizes) - 1 - np.arange(len(members))).astype(np.int32)
-    leads = np.flatnonzero(after)
-    leads = leads[np.argsort(members[leads], kind="stable")]  # by first article
-    first = members[leads]
-    per_article = np.cumsum(np.bincount(first, weights=after[leads], minlength=n))
+    if leads is not None:
+        after[~leads] = 0
+    led = np.flatnonzero(after)
+    led = led[np.argsort(members[led], kind="stable")]  # by first article
+    first = members[led]
+    per_article = np.cumsum(np.bincount(first, weights=after[led], minlength=n))
     found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     lo = 0
     while lo < n:
@@ -409,7 +444,7 @@ def _count_pairs(
         hi = max(int(np.searchsorted(per_article, done + PAIR_CHUNK, side="right")), lo + 1)
         begin, end = np.searchsorted(first, [lo, hi])
         if end > begin:
-            rows, counts = leads[begin:end], after[leads[begin:end]]
+            rows, counts = led[begin:end], after[led[begin:end]]
             keys = np.repeat(members[rows].astype(np.int64) * n, counts)
             keys += members[_ragged(rows + 1, counts)]
             keys.sort()
