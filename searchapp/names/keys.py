@@ -585,7 +585,7 @@ def spelling_match(a: str, b: str) -> bool:
     if not (ka & kb):
         return False
     ua, ub = _unvocalised(a), _unvocalised(b)
-    extra = QK_MISMATCH if _qk_mismatch(a, b) else 0.0
+    extra = _qk_mismatch(a, b)
     late: float | None = None  # name penalties, looked up once a form pair is within its threshold
     ayn_a, ayn_b = _ayn_initial(a), _ayn_initial(b)
     forms_a, stems_a = _forms(a)
@@ -634,6 +634,7 @@ def _dropped_initial_vowel(x: str, y: str) -> bool:
 
 
 QK_MISMATCH = 0.3
+GH_MISMATCH = 0.45  # over a 2-consonant name's threshold (0.3) alone: Kut / Ghat
 AYN_DROPPED = 0.25
 JIM_AS_UVULAR = 0.3
 _AYN_MARKS = "'`\u2018\u2019\u02bf\u02be"
@@ -742,16 +743,31 @@ def _diphthong_against_u(a: str, b: str) -> bool:
     return (va in _DIPHTHONGS and vb in _BACK_VOWELS) or (vb in _DIPHTHONGS and va in _BACK_VOWELS)
 
 
-def _qk_mismatch(a: str, b: str) -> bool:
-    """True when one name writes q where the other writes k. The folding merges them, since outlets write
-    ق as k (Karyatein, Rakka), but English and scholarly spellings keep q for ق and k for ك, so near the
-    threshold the letters tell names apart (Burqa / Barka, Qasr / Kasra).
+def _qk_mismatch(a: str, b: str) -> float:
+    """The cost of two names spelling one k-class consonant with letters of two Arabic consonants (0.0: none).
+    The folding merges them, since outlets write ق as k (Karyatein, Rakka) and g stands for ق, ج or غ by
+    region, but English and scholarly spellings keep q for ق and k for ك, so near the threshold the letters
+    tell names apart (Burqa / Barka, Qasr / Kasra). gh against q or k costs more: writing غ as q or k, or ق
+    as gh, is no convention of English or French spelling (Qadmus / Ghadamis, Kut / Ghat, Boghe / Buqʿah).
 
-    >>> _qk_mismatch("Burqah", "Barka"), _qk_mismatch("Raqqa", "Ar-Raqqah"), _qk_mismatch("Raqqa", "Riga")
-    (True, False, False)
+    >>> _qk_mismatch("Burqah", "Barka"), _qk_mismatch("Qadmus", "Ghadamis"), _qk_mismatch("Kut", "Ghat")
+    (0.3, 0.45, 0.45)
+    >>> _qk_mismatch("Raqqa", "Ar-Raqqah"), _qk_mismatch("Raqqa", "Riga"), _qk_mismatch("Baghdad", "Bagdad")
+    (0.0, 0.0, 0.0)
     """
     ka, kb = _k_letters(a), _k_letters(b)
-    return len(ka) == len(kb) and any({x, y} == {"q", "k"} for x, y in zip(ka, kb, strict=True))
+    if len(ka) != len(kb):
+        return 0.0
+    cost = 0.0
+    for x, y in zip(ka, kb, strict=True):
+        if x != y and "gh" in (x, y) and (x in "qk" or y in "qk"):
+            return GH_MISMATCH
+        if {x, y} == _Q_K:
+            cost = QK_MISMATCH
+    return cost
+
+
+_Q_K = {"q", "k"}
 
 
 NISBA_ENDING = 0.25
