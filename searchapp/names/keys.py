@@ -612,7 +612,7 @@ def spelling_match(a: str, b: str) -> bool:
             d += late
             if ("J" in fa or "J" in fb) and (_jim_as_uvular(a, fa, b, fb) or _jim_as_uvular(b, fb, a, fa)):
                 d += JIM_AS_UVULAR
-            if d + _ending_penalty(a, fa, b, fb) <= thr + 1e-9:
+            if d + _ending_penalty(a, fa, b, fb) + _letter_penalty(a, fa, b, fb) <= thr + 1e-9:
                 return True
     return False
 
@@ -815,6 +815,60 @@ def _ending_penalty(a: str, fa: str, b: str, fb: str) -> float:
     ea, eb = _ending(fa), _ending(fb)
     if ea != eb and {ea, eb} == _A_IA and not _ayn_before_ending(a if ea == "IA" else b):
         return NISBA_IYA
+    return 0.0
+
+
+LONG_VOWEL_LOST = 0.75
+# marked long vowels: BGN/PCGN macrons, French circumflexes
+_LONG_MARKS = {"\u0101": "A", "\u012b": "I", "\u016b": "U", "\u00e2": "A", "\u00ee": "I", "\u00fb": "U"}
+# what another spelling may not write where a long vowel stands: nothing, or another vowel (a long a may be
+# written e (imala, French) or o (Persian); a long i e (Tikret); a long u o, never e or i)
+_LONG_CLASH = {"A": ("", "I"), "I": ("", "A", "U"), "U": ("", "I", "E")}
+
+
+@lru_cache(maxsize=65536)
+def _long_vowels(name: str) -> tuple[tuple[str, str, str], ...]:
+    """(consonant before, vowel class, consonant after) of each long vowel the name marks (ā, ī, ū; French â,
+    î, û) after its first syllable; first-syllable vowels are left out, colloquial spellings drop them
+    (Jānūdīyah ~ Jnoudiye).
+
+    >>> _long_vowels("Al Karāmah"), _long_vowels("Tikrīt"), _long_vowels("Karamah")
+    ((('R', 'A', 'M'),), (('R', 'I', 'T'),), ())
+    """
+    out: list[tuple[str, str, str]] = []
+    for w in re.split(r"[\s\-]+", unicodedata.normalize("NFC", name).lower()):
+        for i, ch in enumerate(w):
+            v = _LONG_MARKS.get(ch)
+            if v is None:
+                continue
+            pre = _fold_word("".join(_words(translit(w[:i]))))
+            suf = _fold_word("".join(_words(translit(w[i + 1 :]))))
+            if pre and suf and pre[-1] not in _VOWEL_SET and suf[0] not in _VOWEL_SET and _ncons(pre) >= 2:
+                out.append((pre[-1], v, suf[0]))
+    return tuple(out)
+
+
+def _long_vowel_lost(x: str, fy: str) -> bool:
+    """True when name *x* marks a long vowel between two consonants where form *fy* writes none, or a vowel
+    no romanisation writes for it: Karāmah is not Karmah, Tikrīt not Tuggurt, Birqīn not Berkan. Long
+    vowels are letters (alef, ya, waw) in Arabic; short ones are not written and come and go.
+
+    >>> _long_vowel_lost("Al Karāmah", "KARMA"), _long_vowel_lost("Al Karāmah", "KARAMA")
+    (True, False)
+    >>> _long_vowel_lost("Tikrīt", "TUKURT"), _long_vowel_lost("Tikrīt", "TEKRET")
+    (True, False)
+    """
+    for before, vowel, after in _long_vowels(x):
+        found = [m.group(1) for m in re.finditer(before + "([AEIU]*)" + after, fy)]
+        if found and all(g in _LONG_CLASH[vowel] for g in found):
+            return True
+    return False
+
+
+def _letter_penalty(a: str, fa: str, b: str, fb: str) -> float:
+    """Penalties for letters one spelling writes and the folding lets the other drop: a marked long vowel."""
+    if _long_vowel_lost(a, fb) or _long_vowel_lost(b, fa):
+        return LONG_VOWEL_LOST
     return 0.0
 
 
