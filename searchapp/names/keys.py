@@ -865,11 +865,36 @@ def _long_vowel_lost(x: str, fy: str) -> bool:
     return False
 
 
+INITIAL_SYLLABLE_LOST = 0.6
+_OPEN_START = re.compile(r"[aeiou]+(?:[cdgkstz]h|[bcdfghjklmnpqrstxz])[aeiou]")
+
+
+@lru_cache(maxsize=65536)
+def _open_initial_syllable(name: str) -> bool:
+    """True when the name's first word (after an article) starts with a vowel, one consonant and a vowel:
+    the vowel is a syllable of its own (ʿa-, ʾa-: Arafat, Asafi). Before two consonants it is only the
+    helping vowel of a cluster (Arqamah ~ Raqamah, Ifran ~ Frane), and a doubled consonant after it is a
+    glued article (Addali ~ Dali): spellings drop those.
+
+    >>> _open_initial_syllable("Arafat"), _open_initial_syllable("Arqamah"), _open_initial_syllable("Addali")
+    (True, False, False)
+    """
+    words = _words(translit(name))
+    if len(words) > 1 and _WORD_FIX.get(words[0], words[0]) in _ARTICLES:
+        words = words[1:]
+    return bool(words) and bool(_OPEN_START.match(words[0]))
+
+
 def _letter_penalty(a: str, fa: str, b: str, fb: str) -> float:
-    """Penalties for letters one spelling writes and the folding lets the other drop: a marked long vowel."""
-    if _long_vowel_lost(a, fb) or _long_vowel_lost(b, fa):
-        return LONG_VOWEL_LOST
-    return 0.0
+    """Penalties for letters one spelling writes and the folding lets the other drop: a marked long vowel,
+    a whole initial syllable (the cheap initial vowel is meant for alef/ʿayn + a helping vowel: Arafat is
+    not Rafat)."""
+    pen = LONG_VOWEL_LOST if _long_vowel_lost(a, fb) or _long_vowel_lost(b, fa) else 0.0
+    if (_dropped_initial_vowel(fa, fb) and _open_initial_syllable(a)) or (
+        _dropped_initial_vowel(fb, fa) and _open_initial_syllable(b)
+    ):
+        pen += INITIAL_SYLLABLE_LOST
+    return pen
 
 
 _DIMINUTIVE = re.compile(r"^[^AEIU]U[^AEIU]I[^AEIU]A?$")
