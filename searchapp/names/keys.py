@@ -685,12 +685,43 @@ DIPHTHONG_AGAINST_U = 0.3
 AYN_AGAINST_H = 0.35
 
 
+HIATUS_AGAINST_DIPHTHONG = 0.5
+
+
 def _late_penalty(a: str, b: str) -> float:
-    """Penalties read off the two spellings: a first-syllable diphthong against o/u, and a final ʿayn
-    against a final h."""
+    """Penalties read off the two spellings: a first-syllable diphthong against o/u, a final ʿayn against a
+    final h, a hamza or ʿayn between two vowels against a diphthong written with y."""
     pen = DIPHTHONG_AGAINST_U if _diphthong_against_u(a, b) else 0.0
+    if _hiatus_against_diphthong(a, b) or _hiatus_against_diphthong(b, a):
+        pen += HIATUS_AGAINST_DIPHTHONG
     ends = {_final_letter(a), _final_letter(b)}
     return pen + AYN_AGAINST_H if ends == _AYN_H else pen
+
+
+_VOWELS_MARKED = "aeiou\u0101\u012b\u016b"
+_HIATUS = re.compile("[" + _VOWELS_MARKED + "][" + _AYN_MARKS + "][" + _VOWELS_MARKED + "]")
+_Y_DIPHTHONG = re.compile("[ae]y(?![y" + _VOWELS_MARKED + _AYN_MARKS + "])")
+
+
+@lru_cache(maxsize=65536)
+def _hiatus(name: str) -> bool:
+    return bool(_HIATUS.search(name.lower()))
+
+
+@lru_cache(maxsize=65536)
+def _y_diphthong(name: str) -> bool:
+    return bool(_Y_DIPHTHONG.search(name.lower()))
+
+
+def _hiatus_against_diphthong(x: str, y: str) -> bool:
+    """True when *x* writes a hamza or ʿayn mark between two vowels and *y*, with no such mark, a diphthong
+    ay/ey before a consonant. The folding reads both a-ʾi and ay as one i-vowel, but the mark is a consonant
+    and y a semivowel: Samāʾil is not Sumayl. (Unmarked ai stays open: outlets drop the mark, Said ~ Saʿid.)
+
+    >>> _hiatus_against_diphthong("Samā’il", "Sumayl"), _hiatus_against_diphthong("Samā’il", "Samail")
+    (True, False)
+    """
+    return _hiatus(x) and not _hiatus(y) and _y_diphthong(y)
 
 
 _AYN_H = {"ayn", "h"}
