@@ -804,7 +804,9 @@ _Q_K = {"q", "k"}
 NISBA_ENDING = 0.25
 DIMINUTIVE = 0.5
 NISBA_IYA = 0.2
+FEMININE_NISBA = 0.3
 _A_IA = {"A", "IA"}
+_A_I = {"A", "I"}
 
 
 @lru_cache(maxsize=65536)
@@ -834,16 +836,21 @@ def _ayn_before_ending(name: str) -> bool:
 def _ending_penalty(a: str, fa: str, b: str, fb: str) -> float:
     """The cost of two endings that make two words of one stem, whatever the vowel costs: the feminine -a
     against the nisba -iya (Tarfah / Tarfaya, Zahira / Zahiriyah), where an inserted i would cost no more
-    than a later vowel.
+    than a later vowel; the feminine -a against the nisba -i (Shuqayrah / Shuqayri), where a final vowel
+    change is cheap because case endings vary.
 
     >>> _ending_penalty("Tarfah", "TARFA", "Tarfaya", "TARFIA")
     0.2
+    >>> _ending_penalty("Shuqayrah", "XUKIRA", "Shuqayri", "XUKIRI")
+    0.3
     >>> _ending_penalty("Tamana", "TAMANA", "Tamāni‘ah", "TAMANIA")
     0.0
     """
+    ea, eb = _ending(fa), _ending(fb)
+    if {ea, eb} == _A_I:
+        return FEMININE_NISBA
     if fa[-1] != "A" or fb[-1] != "A":
         return 0.0
-    ea, eb = _ending(fa), _ending(fb)
     if ea != eb and {ea, eb} == _A_IA and not _ayn_before_ending(a if ea == "IA" else b):
         return NISBA_IYA
     return 0.0
