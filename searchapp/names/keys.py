@@ -923,11 +923,43 @@ def _open_initial_syllable(name: str) -> bool:
     return bool(words) and bool(_OPEN_START.match(words[0]))
 
 
+CONSONANT_Y_LOST = 0.3
+_CONSONANT_Y = re.compile(r"([bcdfghjklmnpqrstxz])y(?=[aeiou]+(?:[bcdfgjklmnpqrstxz]|h[a-z]))")
+
+
+@lru_cache(maxsize=65536)
+def _consonant_y(name: str) -> frozenset[str]:
+    """Classes of the consonants a consonant y follows inside a word (Mazyūnah: z): y before a vowel is the
+    consonant ya, though the folding reads it as the vowel i. A final -ya(h) is left out: that is the
+    nisba ending, which outlets write -ia or -a.
+
+    >>> sorted(_consonant_y("Al Mazyūnah")), sorted(_consonant_y("Falamyah")), sorted(_consonant_y("Suwayda"))
+    (['Z'], [], [])
+    """
+    out: set[str] = set()
+    for w in _words(translit(name)):
+        for m in _CONSONANT_Y.finditer(w):
+            c = m.group(1)
+            if c == "h" and m.start() and w[m.start() - 1] in "cdgkpstz":
+                continue  # the h of a digraph (sh, th, ...)
+            out.add(_CONS_SINGLE.get(c, ""))
+    out.discard("")
+    return frozenset(out)
+
+
+def _consonant_y_lost(x: str, fy: str) -> bool:
+    """True when *x* writes a consonant y after a consonant that form *fy* has but never follows with an
+    i: Mazyūnah is not Mazzūnah."""
+    return any(c in fy and c + "I" not in fy for c in _consonant_y(x))
+
+
 def _letter_penalty(a: str, fa: str, b: str, fb: str) -> float:
     """Penalties for letters one spelling writes and the folding lets the other drop: a marked long vowel,
     a whole initial syllable (the cheap initial vowel is meant for alef/ʿayn + a helping vowel: Arafat is
-    not Rafat)."""
+    not Rafat), a consonant y."""
     pen = LONG_VOWEL_LOST if _long_vowel_lost(a, fb) or _long_vowel_lost(b, fa) else 0.0
+    if _consonant_y_lost(a, fb) or _consonant_y_lost(b, fa):
+        pen += CONSONANT_Y_LOST
     if (_dropped_initial_vowel(fa, fb) and _open_initial_syllable(a)) or (
         _dropped_initial_vowel(fb, fa) and _open_initial_syllable(b)
     ):
