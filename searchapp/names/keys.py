@@ -206,9 +206,14 @@ def _fold_word(w: str) -> str:
                 out.append("Y" if ch == "y" else "W")
                 i += 1
                 continue
-            if i == 0 and w.startswith("ou") and n > 2 and w[2] in "aei":
+            if i == 0 and w.startswith("ou") and n > 2 and w[2] in "aeio":
                 out.append("W")
                 i += 2
+                continue
+            # Italian and Spanish spellings write an initial waw u (Uadi, Uarzazat, Bani Ualid)
+            if i == 0 and ch == "u" and n > 2 and w[1] in "aei":
+                out.append("W")
+                i += 1
                 continue
             j = i
             while j < n and w[j] in _VOWEL_LETTERS:
