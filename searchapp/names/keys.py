@@ -700,7 +700,7 @@ def _late_penalty(a: str, b: str) -> float:
     if _hiatus_against_diphthong(a, b) or _hiatus_against_diphthong(b, a):
         pen += HIATUS_AGAINST_DIPHTHONG
     ends = {_final_letter(a), _final_letter(b)}
-    return pen + AYN_AGAINST_H if ends == _AYN_H else pen
+    return pen + AYN_AGAINST_H if ends in _AYN_OTHER else pen
 
 
 _VOWELS_MARKED = "aeiou\u0101\u012b\u016b"
@@ -729,23 +729,28 @@ def _hiatus_against_diphthong(x: str, y: str) -> bool:
     return _hiatus(x) and not _hiatus(y) and _y_diphthong(y)
 
 
-_AYN_H = {"ayn", "h"}
+_AYN_OTHER = ({"ayn", "h"}, {"ayn", "alef"})
 _FINAL_AYN = re.compile("[aeiou\u0101\u012b\u016b][`\u2018\u02bf]$")
 _FINAL_H = re.compile("[aeiou\u0101\u012b\u016b][h\u1e25\u1e29]$")
 
 
 @lru_cache(maxsize=65536)
 def _final_letter(name: str) -> str:
-    """ "ayn" when the name ends in a vowel and an ʿayn mark (Jabaʿ), "h" when in a vowel and h (Jabah).
-    The two spell different last letters (ʿayn; ha, ha or ta marbuta), so they tell Jabaʿ from Jabah where
-    the folding drops both. A hamza mark (ʾ, ’, ') is left out: -aʾ and -ah are one feminine ending in
-    romanisation (Samarraʾ ~ Samarrah).
+    """ "ayn" when the name ends in a vowel and an ʿayn mark (Jabaʿ), "h" when in a vowel and h (Jabah),
+    "alef" when in a long a written ā (Jabā: BGN's final alef). ʿayn against either spells different last
+    letters (ʿayn; ha, ha or ta marbuta; alef), so they tell Jabaʿ from Jabah and Jabā where the folding
+    drops both. A hamza mark (ʾ, ’, ') is left out: -aʾ and -ah are one feminine ending in romanisation
+    (Samarraʾ ~ Samarrah).
 
     >>> _final_letter("Al Jaba‘"), _final_letter("Jabah"), _final_letter("Sāmarrā’"), _final_letter("Jaba")
     ('ayn', 'h', '', '')
+    >>> _final_letter("Jabā")
+    'alef'
     """
     low = name.lower().rstrip()
-    return "ayn" if _FINAL_AYN.search(low) else "h" if _FINAL_H.search(low) else ""
+    if _FINAL_AYN.search(low):
+        return "ayn"
+    return "h" if _FINAL_H.search(low) else "alef" if low.endswith("\u0101") else ""
 
 
 _FIRST_VOWELS = re.compile(r"^(?:[cdgkstz]h|[^aeiouyw])([aeiouyw]+)")
