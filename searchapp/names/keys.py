@@ -976,6 +976,8 @@ def _long_vowels(name: str) -> tuple[tuple[str, str, str], ...]:
     >>> _long_vowels("Al Karāmah"), _long_vowels("Tikrīt"), _long_vowels("Karamah")
     ((('R', 'A', 'M'),), (('R', 'I', 'T'),), ())
     """
+    if name.isascii():
+        return ()
     out: list[tuple[str, str, str]] = []
     for w in re.split(r"[\s\-]+", unicodedata.normalize("NFC", name).lower()):
         for i, ch in enumerate(w):
@@ -1056,10 +1058,20 @@ def _consonant_y_lost(x: str, fy: str) -> bool:
     return any(c in fy and c + "I" not in fy for c in _consonant_y(x))
 
 
+@lru_cache(maxsize=65536)
+def _letter_marks(name: str) -> tuple[tuple[tuple[str, str, str], ...], frozenset[str], bool] | None:
+    """The letters of *name* that :func:`_letter_penalty` checks, None when it has none (most names)."""
+    marks = (_long_vowels(name), _consonant_y(name), _open_initial_syllable(name))
+    return marks if any(marks) else None
+
+
 def _letter_penalty(a: str, fa: str, b: str, fb: str) -> float:
     """Penalties for letters one spelling writes and the folding lets the other drop: a marked long vowel,
     a whole initial syllable (the cheap initial vowel is meant for alef/ʿayn + a helping vowel: Arafat is
     not Rafat), a consonant y."""
+    ma, mb = _letter_marks(a), _letter_marks(b)
+    if ma is None and mb is None:
+        return 0.0
     pen = LONG_VOWEL_LOST if _long_vowel_lost(a, fb) or _long_vowel_lost(b, fa) else 0.0
     if _consonant_y_lost(a, fb) or _consonant_y_lost(b, fa):
         pen += CONSONANT_Y_LOST
