@@ -980,6 +980,8 @@ def _long_vowels(name: str) -> tuple[tuple[str, str, str], ...]:
         return ()
     out: list[tuple[str, str, str]] = []
     for w in re.split(r"[\s\-]+", unicodedata.normalize("NFC", name).lower()):
+        if any(_is_arabic_char(c) for c in w):
+            continue  # Arabic script writes no long-vowel marks; a mixed word transliterates as a whole
         for i, ch in enumerate(w):
             v = _LONG_MARKS.get(ch)
             if v is None:
