@@ -963,8 +963,8 @@ LONG_VOWEL_LOST = 0.75
 # marked long vowels: BGN/PCGN macrons, French circumflexes
 _LONG_MARKS = {"\u0101": "A", "\u012b": "I", "\u016b": "U", "\u00e2": "A", "\u00ee": "I", "\u00fb": "U"}
 # what another spelling may not write where a long vowel stands: nothing, or another vowel (a long a may be
-# written e (imala, French) or o (Persian); a long i e (Tikret); a long u o, never e or i)
-_LONG_CLASH = {"A": ("", "I"), "I": ("", "A", "U"), "U": ("", "I", "E")}
+# written e (imala, French) or o (Persian); a long i e (Tikret); a long u o or ou, never a, e or i)
+_LONG_CLASH = {"A": ("", "I"), "I": ("", "A", "U"), "U": ("", "I", "E", "A")}
 
 
 @lru_cache(maxsize=65536)
@@ -996,7 +996,8 @@ def _long_vowels(name: str) -> tuple[tuple[str, str, str], ...]:
 def _long_vowel_lost(x: str, fy: str) -> bool:
     """True when name *x* marks a long vowel between two consonants where form *fy* writes none, or a vowel
     no romanisation writes for it: Karāmah is not Karmah, Tikrīt not Tuggurt, Birqīn not Berkan. Long
-    vowels are letters (alef, ya, waw) in Arabic; short ones are not written and come and go.
+    vowels are letters (alef, ya, waw) in Arabic; short ones are not written and come and go. (A long u
+    against an a: Şānūr is not Sannar.)
 
     >>> _long_vowel_lost("Al Karāmah", "KARMA"), _long_vowel_lost("Al Karāmah", "KARAMA")
     (True, False)
