@@ -24,10 +24,12 @@ Abu Dhabi ~ Abu Zabi, Dammam ~ Damman), names of 5+ consonants keys with one con
 (Bur Sudan ~ Port Sudan); pairs found only through those keys must stay closer (see ``_pair_threshold``).
 The distance's costs were set on the dev half of ``bench/names_eval.py`` (see ``_vowel_costs``).
 :func:`spelling_match` also reads the two spellings for what the folding drops and adds a cost where they
-spell different letters or words: q against k, an initial ʿayn dropped, a jim against q/gh, a first-syllable
-diphthong ay against o/u, a final ʿayn against a final h, the nisba -iya against the feminine -a; and it
-pairs a stem whose -at was dropped only with a form ending in a vowel (Nusayrat ~ Nuseira, not Hammamat ~
-Hammam).
+spell different letters or words: q against k, gh against q or k, an initial ʿayn dropped, a jim against
+q/gh, a first-syllable diphthong ay against o/u, a hamza/ʿayn between vowels against a diphthong ay, a final
+ʿayn against a final h or ā, the nisba -iya or -i against the feminine -a, a marked long vowel (ā ī ū, â î û)
+dropped or changed, an initial open syllable dropped, a consonant y dropped; it pairs a stem whose -at was
+dropped only with a form ending in a vowel (Nusayrat ~ Nuseira, not Hammamat ~ Hammam); and it lets a
+2-consonant name's one stem vowel change when every written letter agrees (Rimah ~ Rumah).
 
 >>> sorted(name_keys("Al-Qaryatain"))
 ['KRDN', 'KRTN']
