@@ -75,6 +75,17 @@ SAME = [
     # a final hamza is no ʿayn: -aʾ and -ah are one feminine ending; an ʿayn may go unwritten
     ("Sāmarrā’", "Samarrah"),
     ("Ar Rifā‘", "Rifa"),
+    # a short name's one stem vowel follows the dialect; the helping vowel of an initial cluster; an
+    # initial waw written u or ouo; a long i written e; an unmarked ai may hide an ʿayn
+    ("Jaddah", "Jidda"),
+    ("Hajjah", "Hojja"),
+    ("Ar Rimah", "Rumah"),
+    ("Arqamah", "Raqamah"),
+    ("Uarzazat", "Ouarzazate"),
+    ("Ouorzazate", "Warzazat"),
+    ("Tikrīt", "Tikret"),
+    ("Taiz", "Ta'izz"),
+    ("Jānūdīyah", "Jnoudiye"),
 ]
 
 DIFFERENT = [
@@ -122,6 +133,20 @@ DIFFERENT = [
     # a final ʿayn against a final h or ḥ
     ("Jabah", "Jaba‘"),
     ("Rifah", "Ar Rifā‘"),
+    ("Jabā", "Jaba‘"),
+    # a marked long vowel dropped or changed; a whole initial syllable dropped; gh against q or k; a hamza
+    # between vowels against a diphthong; the nisba -i against the feminine -a; a consonant y dropped;
+    # two scholarly spellings of a short name with different vowels
+    ("Al Karāmah", "Karmah"),
+    ("Tikrīt", "Tuggurt"),
+    ("Birqīn", "Berkan"),
+    ("Arafat", "Rafat"),
+    ("Asafi", "Safi"),
+    ("Kut", "Ghat"),
+    ("Samā’il", "Sumayl"),
+    ("Ash Shuqayrah", "Ash Shuqayri"),
+    ("Al Mazyūnah", "Al Mazzūnah"),
+    ("Qānā", "Qinā"),
 ]
 
 
