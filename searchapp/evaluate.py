@@ -297,16 +297,34 @@ class Segment:
             ids, weights, vals = _read_blocks(terms._postfile, offset, length, values, restrict, loaded)
         if not filtered:
             return ids, weights, vals
-        keep = None
-        if restrict is not None:
-            keep = np.isin(ids, restrict, assume_unique=True)
-        if not self.all_live:
-            keep = self.live[ids] if keep is None else keep & self.live[ids]
+        keep = self.kept(ids, restrict)
         if keep is not None:
             ids, weights = ids[keep], weights[keep]
             if vals is not None:
                 vals = [v for v, k in zip(vals, keep.tolist(), strict=True) if k]
         return ids, weights, vals
+
+    def kept(self, ids: np.ndarray, restrict: np.ndarray | None) -> np.ndarray | None:
+        """Which of ``ids`` are live (and in ``restrict``); None: all of them."""
+        keep = None
+        if restrict is not None:
+            keep = np.isin(ids, restrict, assume_unique=True)
+        if not self.all_live:
+            keep = self.live[ids] if keep is None else keep & self.live[ids]
+        return keep
+
+    def phrase_postings(self, info: W3TermInfo, restrict: np.ndarray | None) -> _Spans:
+        """Every posting of the blocks that may hold one of ``restrict`` (all blocks without it), with
+        where each posting's position value lies: to be filtered, then looked up by doc number."""
+        if info.is_inlined():
+            ids_t, weights_t, values_t = info.inlined_postings()
+            return _Spans.of_values(
+                np.array(ids_t, dtype=np.int64), np.array(weights_t, dtype=np.float64), list(values_t)
+            )
+        offset, length = info.extent()
+        if isinstance(length, tuple):
+            length = length[0]
+        return _read_spans(self.reader._terms._postfile, offset, length, restrict)
 
 
 #: Where a block's pickled posting values start when they are byte strings: pickle protocol 2
@@ -388,9 +406,7 @@ _INT_WIDTH = np.zeros(256, dtype=np.int64)
 _INT_WIDTH[[_BININT1, _BININT2, _BININT]] = [1, 2, 4]
 
 
-def _ids_and_weights(
-    datas: list[bytes], counts: list[int], whole: Any = None
-) -> tuple[np.ndarray, np.ndarray]:
+def _ids_and_weights(datas: list[bytes], counts: list[int], whole: Any = None, values: bool = False) -> Any:
     """The id deltas and weights of posting blocks, read with numpy from the pickles' bytes.
 
     Unpickling a block makes an object of every delta, weight and position value only to throw
@@ -398,7 +414,8 @@ def _ids_and_weights(
     whose weights are all doubles has them at fixed strides. Every opcode those strides assume is
     checked; any other block (another protocol, mixed widths, one posting) is unpickled. A block
     may be only the start of its pickle (every byte read is checked to lie inside it): then
-    ``whole(i)`` gives block i whole, to unpickle.
+    ``whole(i)`` gives block i whole, to unpickle. With ``values`` (whole blocks), also the joined
+    bytes and, for :func:`_value_spans`, which blocks were read so and where their values start.
     """
     n = len(datas)
     cnt = np.array(counts, dtype=np.int64)
@@ -473,7 +490,14 @@ def _ids_and_weights(
         lo, hi = int(block_start[i]), int(block_start[i]) + counts[i]
         deltas[lo:hi] = ids_d
         weights[lo:hi] = _weights([w], [counts[i]])
-    return deltas, weights
+    if not values:
+        return deltas, weights
+    # the values' MARK, after the weights (a tuple of them is memoized, so the values' memo
+    # numbers start one later)
+    mark = np.where(many, w_at + 1 + 9 * cnt + 2, np.where(one, w_at + 9, w_at + 1))
+    ok &= ~many | (at(mark - 1) == _MEMOIZE)
+    ok &= (at(mark) == ord("(")) & (mark < starts + lens)
+    return deltas, weights, b, ok, mark, np.where(many, 2, 1)
 
 
 def _list_blocks(buf: bytes) -> tuple[bytes, list[tuple[int, int, int, int, int, int]]]:
@@ -496,6 +520,19 @@ def _list_blocks(buf: bytes) -> tuple[bytes, list[tuple[int, int, int, int, int,
     return buf, blocks
 
 
+def _pick(blocks: list[Any], restrict: np.ndarray | None) -> list[Any]:
+    """The blocks that may hold one of ``restrict`` (sorted doc numbers); all without it."""
+    if restrict is None or not blocks:
+        return blocks
+    if len(restrict) == 0:
+        return []
+    # a block is read when one of ``restrict`` lies between the max id before it and its own
+    maxes = np.fromiter((b[2] for b in blocks), dtype=np.int64, count=len(blocks))
+    at = np.searchsorted(restrict, np.concatenate(([0], maxes[:-1] + 1)))
+    wanted = (at < len(restrict)) & (restrict[np.minimum(at, len(restrict) - 1)] <= maxes)
+    return [blocks[i] for i in np.flatnonzero(wanted).tolist()]
+
+
 def _read_blocks(
     postfile: Any,
     offset: int,
@@ -515,15 +552,7 @@ def _read_blocks(
         if loaded is not None:
             loaded["list", offset] = listed
     buf, blocks = listed
-    picked = blocks
-    if restrict is not None and len(restrict) == 0:
-        picked = []
-    elif restrict is not None and blocks:
-        # a block is read when one of ``restrict`` lies between the max id before it and its own
-        maxes = np.fromiter((b[2] for b in blocks), dtype=np.int64, count=len(blocks))
-        at = np.searchsorted(restrict, np.concatenate(([0], maxes[:-1] + 1)))
-        wanted = (at < len(restrict)) & (restrict[np.minimum(at, len(restrict) - 1)] <= maxes)
-        picked = [blocks[i] for i in np.flatnonzero(wanted).tolist()]
+    picked = _pick(blocks, restrict)
     # each decoded block's first id is relative to the max id of the block decoded before it
     bases = [0] + [b[2] for b in picked[:-1]]
     deltas: list[tuple[int, ...]] = []
@@ -587,6 +616,179 @@ def _read_blocks(
             if len(v) != n:
                 raise Unsupported("posting values do not line up")
     return ids, wts, vals
+
+
+class _Spans:
+    """A posting list's blocks as a phrase reads them: the doc number and weight of every posting,
+    and where in ``buf`` (uint8) each posting's position value (``Positions.encode``) lies."""
+
+    __slots__ = ("ids", "weights", "buf", "start", "length")
+
+    def __init__(
+        self, ids: np.ndarray, weights: np.ndarray, buf: np.ndarray, start: np.ndarray, length: np.ndarray
+    ) -> None:
+        self.ids, self.weights, self.buf, self.start, self.length = ids, weights, buf, start, length
+
+    @classmethod
+    def of_values(cls, ids: np.ndarray, weights: np.ndarray, values: list[Any]) -> _Spans:
+        raw = [_value_bytes(v) for v in values]
+        length = np.fromiter(map(len, raw), dtype=np.int64, count=len(raw))
+        buf = np.frombuffer(b"".join(raw), dtype=np.uint8)
+        return cls(ids, weights, buf, np.cumsum(length) - length, length)
+
+    def positions(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The positions of each of ``docs`` (all held here), flattened, and how many each has."""
+        at = np.searchsorted(self.ids, docs)
+        return _positions_at(self.buf, self.start[at], self.length[at])
+
+
+def _read_spans(postfile: Any, offset: int, length: int, restrict: np.ndarray | None) -> _Spans:
+    """The blocks of a W3 posting list that may hold one of ``restrict``, inflated whole once: ids
+    and weights (see :func:`_read_blocks`) and the values' places in the same bytes. The segment
+    writer's blocks are read with numpy (:func:`_value_spans`); others, and short lists, unpickled."""
+    buf, blocks = _list_blocks(_read_at(postfile, offset, length))
+    picked = _pick(blocks, restrict)
+    if not picked:
+        empty = np.zeros(0, dtype=np.int64)
+        return _Spans(empty, np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.uint8), empty, empty)
+    datas = [
+        zlib.decompress(buf[start:stop]) if comp else buf[start:stop] for _, _, _, comp, start, stop in picked
+    ]
+    counts = [b[1] for b in picked]
+    cnt = np.array(counts, dtype=np.int64)
+    first = np.cumsum(cnt) - cnt  # each block's first posting
+    if len(picked) >= _ARRAY_BLOCKS:
+        flat, weights, joined, ok, mark, base = _ids_and_weights(datas, counts, values=True)
+        lens = np.fromiter(map(len, datas), dtype=np.int64, count=len(datas))
+        ok, start, length = _value_spans(joined, np.cumsum(lens) - lens, lens, cnt, ok, mark, base)
+    else:
+        deltas, wts = [], []
+        for data, count in zip(datas, counts, strict=True):
+            ids_d, w, _ = _load_block(data, count, False)
+            deltas.append(ids_d)
+            wts.append(w)
+        flat = np.fromiter(chain.from_iterable(deltas), dtype=np.int64, count=int(cnt.sum()))
+        weights = _weights(wts, counts)
+        joined = np.zeros(0, dtype=np.uint8)
+        ok = np.zeros(len(picked), dtype=bool)
+        start = length = np.zeros(int(cnt.sum()), dtype=np.int64)
+    slow = np.flatnonzero(~ok).tolist()
+    if slow:  # these blocks' values unpickled, their bytes put after the blocks'
+        raw = [_value_bytes(v) for i in slow for v in _load_block(datas[i], counts[i], True)[2]]
+        at = np.concatenate([np.arange(first[i], first[i] + counts[i]) for i in slow])
+        extra = np.fromiter(map(len, raw), dtype=np.int64, count=len(raw))
+        if len(extra) != len(at):
+            raise Unsupported("posting values do not line up")
+        start, length = start.copy(), length.copy()
+        start[at] = len(joined) + np.cumsum(extra) - extra
+        length[at] = extra
+        joined = np.concatenate((joined, np.frombuffer(b"".join(raw), dtype=np.uint8)))
+    if len(counts) > 1:  # each block's first delta is relative to the max id of the block before
+        flat[first[1:]] -= np.array([b[2] for b in picked[:-1]], dtype=np.int64)
+    return _Spans(np.cumsum(flat), weights, joined, start, length)
+
+
+#: A protocol 4 block's values (``segment.ArraySegmentWriter``): after their MARK, one item a
+#: posting, each a ``SHORT_BINBYTES`` (``C``, a length byte, the value) then ``MEMOIZE``, or a
+#: ``BINGET`` (``h``, a memo number) of an equal value earlier in the block; then this end.
+_SHORT_BINBYTES, _BINGET = ord("C"), ord("h")
+_BLOCK_END = b"t\x94\x87\x94."
+#: How every ``Positions`` value's pickle (a protocol 2 list) starts, 4 bytes into the value.
+_VALUE_PICKLE = b"\x80\x02]q\x00"
+
+
+def _value_spans(
+    b: np.ndarray,
+    starts: np.ndarray,
+    lens: np.ndarray,
+    cnt: np.ndarray,
+    ok: np.ndarray,
+    mark: np.ndarray,
+    base: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each posting's value lies in the blocks' joined bytes ``b``, found with numpy: the
+    blocks still ``ok`` and, over all postings (zero outside those blocks), start and length.
+
+    The values are found by the start of their pickle (those five bytes cannot occur elsewhere in
+    the values of a well-formed block); then every byte between them must be ``BINGET`` pairs of
+    earlier values, every value ``C <len> ... MEMOIZE``, and the items as many as the postings:
+    a block failing any of that is left to the caller to unpickle.
+    """
+    n = len(starts)
+    last = len(b) - 1
+
+    def at(offset: np.ndarray) -> np.ndarray:
+        return b[np.clip(offset, 0, last)].astype(np.int64)
+
+    ends = starts + lens
+    r0, r1 = mark + 1, ends - len(_BLOCK_END)  # the items lie in [r0, r1)
+    ok = ok & (r1 >= r0)
+    for j, ch in enumerate(_BLOCK_END):
+        ok &= at(r1 + j) == ch
+    hit = np.flatnonzero(b == _VALUE_PICKLE[0])
+    for j, ch in enumerate(_VALUE_PICKLE[1:], 1):
+        hit = hit[at(hit + j) == ch]
+    s = hit - 6  # the item: C, the length, the 4-byte count, the pickle
+    blk = np.searchsorted(starts, s, side="right") - 1
+    inside = (s >= 0) & (blk >= 0)
+    blk = np.maximum(blk, 0)
+    inside &= ok[blk] & (s >= r0[blk]) & (s < r1[blk])
+    s, blk = s[inside], blk[inside]
+    size = at(s + 1)
+    stop = s + 2 + size + 1  # past the MEMOIZE
+    bad = (at(s) != _SHORT_BINBYTES) | (at(stop - 1) != _MEMOIZE) | (stop > r1[blk])
+    # what lies between items: from the block's start or the item before, to this item
+    first_of_block = np.ones(len(s), dtype=bool)
+    first_of_block[1:] = blk[1:] != blk[:-1]
+    prev = np.empty(len(s), dtype=np.int64)
+    prev[1:] = stop[:-1]
+    prev[first_of_block] = r0[blk[first_of_block]]
+    gap = s - prev
+    bad |= (gap < 0) | (gap % 2 == 1)
+    lits = np.bincount(blk, minlength=n)
+    tail_from = r0.copy()  # after each block's last item
+    last_of_block = np.ones(len(s), dtype=bool)
+    last_of_block[:-1] = blk[:-1] != blk[1:]
+    tail_from[blk[last_of_block]] = stop[last_of_block]
+    tail = r1 - tail_from
+    bad_block = np.zeros(n, dtype=bool)
+    bad_block[blk[bad]] = True
+    bad_block |= (tail < 0) | (tail % 2 == 1)
+    gets = np.bincount(blk, weights=np.maximum(gap, 0) // 2, minlength=n).astype(np.int64)
+    gets += np.maximum(tail, 0) // 2
+    bad_block |= lits + gets != cnt
+    ok &= ~bad_block
+    # the BINGETs: each must name a value earlier in its block
+    lit_first = np.cumsum(lits) - lits  # each block's first item among ``s``
+    half = np.where(ok[blk], gap // 2, 0)
+    tail_half = np.where(ok, tail // 2, 0)
+    g = np.concatenate((np.repeat(prev, half), np.repeat(tail_from, tail_half)))
+    g += 2 * np.concatenate((_segment_arange(half), _segment_arange(tail_half)))
+    g_blk = np.concatenate((np.repeat(blk, half), np.repeat(np.arange(n), tail_half)))
+    order = np.argsort(g, kind="stable")
+    g, g_blk = g[order], g_blk[order]
+    rank = at(g + 1) - base[g_blk]  # the value's number among its block's values
+    before = np.searchsorted(s, g) - lit_first[g_blk]  # values of the block before this BINGET
+    broken = (at(g) != _BINGET) | (rank < 0) | (rank >= before)
+    if broken.any():
+        ok[g_blk[broken]] = False
+    # the postings of the good blocks, in order: values and BINGETs merged by where they lie
+    keep = ok[blk]
+    s, size = s[keep], size[keep]
+    g_keep = ok[g_blk]
+    g, target = g[g_keep], (lit_first[g_blk] + rank)[g_keep]
+    # ``target`` counted every block's values: renumber among the good blocks' values
+    target = np.cumsum(keep)[target] - 1
+    posting = np.flatnonzero(np.repeat(ok, cnt))
+    start = np.zeros(int(cnt.sum()), dtype=np.int64)
+    length = np.zeros(int(cnt.sum()), dtype=np.int64)
+    lit_at = posting[np.arange(len(s)) + np.searchsorted(g, s)]
+    start[lit_at] = s + 2
+    length[lit_at] = size
+    get_at = posting[np.arange(len(g)) + np.searchsorted(s, g)]
+    start[get_at] = s[target] + 2
+    length[get_at] = size[target]
+    return ok, start, length
 
 
 class Evaluator:
@@ -802,22 +1004,26 @@ class Evaluator:
                 return _empty()
             words.append(tbytes)
             infos.append(info)
-        # Rarest word first; the others are read only in the blocks of the documents left. Then
-        # the positions, only in the blocks of the documents holding every word.
+        # Rarest word first; the others are read only in the blocks of the documents left. Each
+        # list's blocks are inflated once, for the doc numbers and then the positions of the
+        # documents holding every word.
         terms: list[Any] = [None] * len(words)
-        loaded: dict[Any, Any] = {}  # this phrase's blocks, unpickled once for both passes
+        spans: list[Any] = [None] * len(words)
         order = sorted(range(len(words)), key=lambda i: infos[i].doc_frequency())
         for i in order:
-            terms[i] = self._term(wq.Term(fieldname, words[i]), seg, restrict=restrict, loaded=loaded)
-            found = terms[i][0]
-            restrict = found if restrict is None else np.intersect1d(restrict, found, assume_unique=True)
+            spans[i] = read = seg.phrase_postings(infos[i], restrict)
+            ids, weights = read.ids, read.weights
+            keep = seg.kept(ids, restrict)
+            if keep is not None:
+                ids, weights = ids[keep], weights[keep]
+            terms[i] = ids, self._bm25(fieldname, words[i], ids, weights, seg)
+            restrict = ids if restrict is None else np.intersect1d(restrict, ids, assume_unique=True)
             if len(restrict) == 0:
                 return _empty()
-        docs, scores = _binary_tree(_intersect, [(t[0], t[1]) for t in terms])
+        docs, scores = _binary_tree(_intersect, terms)
         if len(docs) == 0:
             return _empty()
-        positions = [seg.postings(info, True, docs, loaded, filtered=False) for info in infos]
-        keep = _phrase_docs(docs, positions)
+        keep = _phrase_docs(docs, [read.positions(docs) for read in spans])
         return self._boosted((docs[keep], scores[keep]), q.boost)
 
 
@@ -854,10 +1060,8 @@ _SLICE_START = operator.attrgetter("start")
 
 
 def _positions(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of each posting's value, flattened, with how many each posting has.
-
-    Most values hold only one-byte deltas: those are read with numpy straight from the joined
-    bytes (every byte the layout fixes is checked); any other is unpickled.
+    """Positions of each posting's value (as :func:`_load_block` reads them), flattened, with how
+    many each posting has.
 
     >>> from whoosh.formats import Positions
     >>> f = Positions()
@@ -872,15 +1076,26 @@ def _positions(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
         joined = b"".join(values)
     except TypeError:  # latin-1 text from _load_block
         joined, values = _joined(values)
-    buf = np.frombuffer(joined, dtype=np.uint8)
     lens = np.fromiter(map(len, values), dtype=np.int64, count=n)  # a latin-1 str: one char a byte
-    starts = np.cumsum(lens) - lens
+    return _positions_at(np.frombuffer(joined, dtype=np.uint8), np.cumsum(lens) - lens, lens)
+
+
+def _positions_at(buf: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the values at ``starts`` (``lens`` bytes each) in ``buf``, flattened, with how
+    many each has.
+
+    Most values hold only one-byte deltas: those are read with numpy straight from the bytes
+    (every byte the layout fixes is checked); any other is unpickled.
+    """
+    n = len(starts)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     ok = lens >= 12
     at = np.where(ok, starts, 0)
-    b = buf.astype(np.int64)
+    last = len(buf) - 1
 
     def byte(offset: np.ndarray) -> np.ndarray:
-        return b[np.minimum(offset, len(b) - 1)]
+        return buf[np.minimum(offset, last)].astype(np.int64)
 
     count = (byte(at) << 24) | (byte(at + 1) << 16) | (byte(at + 2) << 8) | byte(at + 3)
     multi = (count > 1).astype(np.int64)
@@ -895,13 +1110,13 @@ def _positions(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     ok &= byte(at + lens - 1 - dot) == np.where(multi == 1, _APPENDS, _APPEND)
     lengths = np.where(ok, count, 0)
     op = np.repeat(first, lengths) + 2 * _segment_arange(lengths)
-    bad_op = b[op] != _K
+    bad_op = buf[op] != _K
     if bad_op.any():  # a K slot holding something else: read those values another way
         owner = np.repeat(np.arange(n), lengths)
         ok[np.unique(owner[bad_op])] = False
         lengths = np.where(ok, count, 0)
         op = np.repeat(first, lengths) + 2 * _segment_arange(lengths)
-    deltas = b[op + 1]
+    deltas = buf[op + 1].astype(np.int64)
     # Values with wider ints (K, M or J opcodes: 1, 2 or 4 bytes), walked all at once, one int
     # a step; long ones (or pickle's 1,000-item batches) are unpickled.
     walk = np.flatnonzero(framed & ~ok & (count <= _WALK_MAX))
@@ -934,7 +1149,9 @@ def _positions(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     slow = np.flatnonzero(~ok & ~walked).tolist()
     lists = []
     if slow:
-        raw = [_value_bytes(values[i]) for i in slow]
+        raw = [
+            buf[a : a + m].tobytes() for a, m in zip(starts[slow].tolist(), lens[slow].tolist(), strict=True)
+        ]
         lists = [pickle.loads(v[4:] if v.endswith(b".") else v[4:] + b".") for v in raw]
         lengths[slow] = [len(x) for x in lists]
     if len(walk) or slow:
@@ -950,20 +1167,17 @@ def _positions(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     return running - np.repeat(before, lengths), lengths
 
 
-def _phrase_docs(docs: np.ndarray, terms: list[Any]) -> np.ndarray:
-    """Which of ``docs`` (all holding every word) have word i at position p + i for some p."""
+def _phrase_docs(docs: np.ndarray, per_word: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Which of ``docs`` (all holding every word) have word i at position p + i for some p, given
+    each word's positions in each document (flattened, and how many a document has)."""
     keys = None
     stride = 0
-    per_word = []
-    for ids, _weights, vals in terms:
-        idx = np.searchsorted(ids, docs)
-        pos, lengths = _positions(list(map(vals.__getitem__, idx.tolist())))
-        per_word.append((pos, lengths))
+    for pos, _lengths in per_word:
         if len(pos):
-            stride = max(stride, int(pos.max()) + 2 * len(terms) + 1)
+            stride = max(stride, int(pos.max()) + 2 * len(per_word) + 1)
     for i, (pos, lengths) in enumerate(per_word):
         owner = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
-        k = owner * stride + (pos - i + len(terms))
+        k = owner * stride + (pos - i + len(per_word))
         if len(k) > 1 and not bool((k[1:] > k[:-1]).all()):  # positions rise within a posting
             k = np.unique(k)
         if keys is None:

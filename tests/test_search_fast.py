@@ -404,3 +404,120 @@ def test_every_article_pages_from_the_kept_counts_and_orders(fast_index: Path) -
                 _page(fresh, dict(other), fast=True)
             assert fresh._everything
             assert _page(fresh, dict(extra), fast=True) == first, extra
+
+
+PHRASE_WORDS = "army desert road town rebels monitor province clashes".split()
+
+
+@pytest.fixture(scope="module")
+def phrase_index(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One segment from the app's segment writer with posting lists long enough for the phrase's
+    numpy reading of block values, and the shapes that send a block back to pickle: a position
+    repeated in a block (a memo reference), positions past one and two bytes, a word repeated
+    past a value of 255 bytes. Each document stores its body, to be checked by brute force."""
+    import random
+
+    from whoosh import index as whoosh_index
+
+    from searchapp.schema import build_schema
+    from searchapp.segment import ArraySegmentWriter
+
+    rng = random.Random(11)
+    folder = tmp_path_factory.mktemp("phrase")
+    ix = whoosh_index.create_in(str(folder), build_schema())
+    writer = ArraySegmentWriter(ix, compound=False)
+    for n in range(2600):
+        size = rng.choice([2, 3, 5, 8, 20, 40, 300]) if n != 7 else 70_000
+        words = [rng.choice(PHRASE_WORDS[: rng.choice([3, 8])]) for _ in range(size)]
+        if n % 9 == 0:
+            words = ["army", "desert", *words]  # the same first positions, block after block
+        if n % 401 == 5:
+            words += ["road"] * 150
+        body = " ".join(words)
+        writer.add_document(id=str(n), title=f"report {n}", body=body, doc={"body": body})
+    writer._commit_toc(writer.finish_segments())
+    writer._finish()
+    with ix.searcher() as searcher:
+        yield searcher
+    ix.close()
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["army", "desert"],
+        ["desert", "army"],
+        ["road", "road"],
+        ["town", "rebels", "monitor"],
+        ["clashes", "army", "army"],
+        ["province", "province", "province", "province"],
+    ],
+)
+def test_phrase_matches_by_brute_force(phrase_index: Any, words: list[str]) -> None:
+    """A phrase's matches (some documents deleted) are the documents whose stored body has the
+    words one after another, and its scores Whoosh's own."""
+    from whoosh import query as wq
+
+    from searchapp.analysis import english_analyzer, english_positions
+    from searchapp.evaluate import Evaluator
+
+    terms = [t.text for t in english_analyzer()(" ".join(words))]
+    count = phrase_index.doc_count_all()
+    live = np.random.default_rng(len(words)).random(count) > 0.1
+    expected = []
+    for docnum in range(count):
+        found = english_positions(phrase_index.stored_fields(docnum)["doc"]["body"])
+        starts = set(found.get(terms[0], []))
+        for i, term in enumerate(terms[1:], 1):
+            starts &= {p - i for p in found.get(term, [])}
+        if starts and live[docnum]:
+            expected.append(docnum)
+    assert expected
+    evaluator = Evaluator(phrase_index, live)
+    try:
+        docs, scores = evaluator.run(wq.Phrase("body", terms))
+    finally:
+        evaluator.close()
+    assert docs.tolist() == expected
+    found = phrase_index.search(wq.Phrase("body", terms), limit=None)
+    whoosh = sorted((hit.docnum, hit.score) for hit in found if live[hit.docnum])
+    assert scores.tolist() == [s for _, s in whoosh]
+
+
+def test_block_values_found_where_whoosh_reads_them(phrase_index: Any) -> None:
+    """Every body posting's value, where the phrase reading says it lies, is the value Whoosh's
+    matcher gives; long lists are read with numpy, and blocks it cannot read are unpickled."""
+    from searchapp import evaluate
+    from searchapp.evaluate import _read_spans
+
+    seen = []
+    value_spans = evaluate._value_spans
+
+    def spy(*args: Any) -> Any:
+        out = value_spans(*args)
+        seen.append(out[0])
+        return out
+
+    reader = phrase_index.reader()
+    evaluate._value_spans = spy
+    try:
+        for term in reader.lexicon("body"):
+            info = reader._terms.term_info("body", term)
+            if info.is_inlined():
+                continue
+            offset, length = info.extent()
+            spans = _read_spans(
+                reader._terms._postfile, offset, length[0] if isinstance(length, tuple) else length, None
+            )
+            matcher = reader.postings("body", term)
+            expected = list(matcher.all_items())
+            got = [
+                (int(i), spans.buf[s : s + n].tobytes())
+                for i, s, n in zip(spans.ids, spans.start, spans.length, strict=True)
+            ]
+            assert got == expected, term
+    finally:
+        evaluate._value_spans = value_spans
+    assert seen
+    numpy_read = np.concatenate(seen)
+    assert numpy_read.sum() > 20 and (~numpy_read).any()
