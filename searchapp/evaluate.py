@@ -619,74 +619,105 @@ def _read_blocks(
 
 
 class _Spans:
-    """A posting list's blocks as a phrase reads them: the doc number and weight of every posting,
-    and where in ``buf`` (uint8) each posting's position value (``Positions.encode``) lies."""
+    """A posting list's blocks as a phrase reads them, inflated once: the doc number and weight of
+    every posting, and the blocks' bytes, where the positions of the documents that hold every word
+    of the phrase are then read (only in their blocks)."""
 
-    __slots__ = ("ids", "weights", "buf", "start", "length")
+    __slots__ = ("ids", "weights", "datas", "counts", "first", "joined", "ok", "mark", "base")
 
-    def __init__(
-        self, ids: np.ndarray, weights: np.ndarray, buf: np.ndarray, start: np.ndarray, length: np.ndarray
-    ) -> None:
-        self.ids, self.weights, self.buf, self.start, self.length = ids, weights, buf, start, length
+    def __init__(self, ids: np.ndarray, weights: np.ndarray, datas: list[Any], counts: list[int]) -> None:
+        self.ids, self.weights, self.datas, self.counts = ids, weights, datas, counts
+        cnt = np.array(counts, dtype=np.int64)
+        self.first = np.cumsum(cnt) - cnt  # each block's first posting
+        n = len(counts)
+        #: for blocks read with numpy: all blocks' bytes joined, and (see :func:`_value_spans`)
+        #: which blocks may be, where their values start (from their block's start), memo base
+        self.joined: np.ndarray | None = None
+        self.ok = np.zeros(n, dtype=bool)
+        self.mark = self.base = np.zeros(n, dtype=np.int64)
 
     @classmethod
     def of_values(cls, ids: np.ndarray, weights: np.ndarray, values: list[Any]) -> _Spans:
-        raw = [_value_bytes(v) for v in values]
-        length = np.fromiter(map(len, raw), dtype=np.int64, count=len(raw))
-        buf = np.frombuffer(b"".join(raw), dtype=np.uint8)
-        return cls(ids, weights, buf, np.cumsum(length) - length, length)
+        """Inlined postings: their values, as one block already unpickled."""
+        return cls(ids, weights, [values], [len(values)])
 
     def positions(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The positions of each of ``docs`` (all held here), flattened, and how many each has."""
         at = np.searchsorted(self.ids, docs)
-        return _positions_at(self.buf, self.start[at], self.length[at])
+        blk = np.searchsorted(self.first, at, side="right") - 1
+        chosen = np.flatnonzero(np.bincount(blk, minlength=len(self.counts)))
+        ok = self.ok[chosen]
+        if len(chosen) < _SPAN_BLOCKS:  # a few blocks: unpickled sooner than read with numpy
+            ok[:] = False
+        start = np.zeros(len(docs), dtype=np.int64)
+        length = np.zeros(len(docs), dtype=np.int64)
+        buf = np.zeros(0, dtype=np.uint8)
+        if ok.any():
+            picked = chosen.tolist()
+            if len(picked) == len(self.counts) and self.joined is not None:
+                buf = self.joined
+            else:
+                buf = np.frombuffer(b"".join([self.datas[i] for i in picked]), dtype=np.uint8)
+            lens = np.fromiter((len(self.datas[i]) for i in picked), dtype=np.int64, count=len(picked))
+            starts = np.cumsum(lens) - lens
+            cnt = np.array([self.counts[i] for i in picked], dtype=np.int64)
+            mark, base = starts + self.mark[chosen], self.base[chosen]
+            ok, block_start, block_length = _value_spans(buf, starts, lens, cnt, ok, mark, base)
+            first = np.cumsum(cnt) - cnt  # among the chosen blocks' postings
+            local = first[np.searchsorted(chosen, blk)] + (at - self.first[blk])
+            start, length = block_start[local], block_length[local]
+        slow = np.flatnonzero(~ok[np.searchsorted(chosen, blk)])
+        if len(slow):  # these documents' blocks unpickled, their values put after the blocks'
+            unpickled: dict[int, Any] = {}
+            raw = []
+            for i, k in zip(blk[slow].tolist(), (at - self.first[blk])[slow].tolist(), strict=True):
+                values = unpickled.get(i)
+                if values is None:
+                    data = self.datas[i]
+                    values = data if isinstance(data, list) else _load_block(data, self.counts[i], True)[2]
+                    if len(values) != self.counts[i]:
+                        raise Unsupported("posting values do not line up")
+                    unpickled[i] = values
+                raw.append(_value_bytes(values[k]))
+            extra = np.fromiter(map(len, raw), dtype=np.int64, count=len(raw))
+            start[slow] = len(buf) + np.cumsum(extra) - extra
+            length[slow] = extra
+            buf = np.concatenate((buf, np.frombuffer(b"".join(raw), dtype=np.uint8)))
+        return _positions_at(buf, start, length)
 
 
 def _read_spans(postfile: Any, offset: int, length: int, restrict: np.ndarray | None) -> _Spans:
-    """The blocks of a W3 posting list that may hold one of ``restrict``, inflated whole once: ids
-    and weights (see :func:`_read_blocks`) and the values' places in the same bytes. The segment
-    writer's blocks are read with numpy (:func:`_value_spans`); others, and short lists, unpickled."""
+    """The blocks of a W3 posting list that may hold one of ``restrict``, inflated whole once, with
+    their ids and weights (see :func:`_read_blocks`): long lists read with numpy, short ones
+    unpickled."""
     buf, blocks = _list_blocks(_read_at(postfile, offset, length))
     picked = _pick(blocks, restrict)
-    if not picked:
-        empty = np.zeros(0, dtype=np.int64)
-        return _Spans(empty, np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.uint8), empty, empty)
     datas = [
         zlib.decompress(buf[start:stop]) if comp else buf[start:stop] for _, _, _, comp, start, stop in picked
     ]
     counts = [b[1] for b in picked]
-    cnt = np.array(counts, dtype=np.int64)
-    first = np.cumsum(cnt) - cnt  # each block's first posting
-    if len(picked) >= _ARRAY_BLOCKS:
+    numpy_read = len(picked) >= _ARRAY_BLOCKS
+    if numpy_read:
         flat, weights, joined, ok, mark, base = _ids_and_weights(datas, counts, values=True)
-        lens = np.fromiter(map(len, datas), dtype=np.int64, count=len(datas))
-        ok, start, length = _value_spans(joined, np.cumsum(lens) - lens, lens, cnt, ok, mark, base)
     else:
         deltas, wts = [], []
         for data, count in zip(datas, counts, strict=True):
             ids_d, w, _ = _load_block(data, count, False)
             deltas.append(ids_d)
             wts.append(w)
-        flat = np.fromiter(chain.from_iterable(deltas), dtype=np.int64, count=int(cnt.sum()))
+        flat = np.fromiter(chain.from_iterable(deltas), dtype=np.int64, count=sum(counts))
         weights = _weights(wts, counts)
-        joined = np.zeros(0, dtype=np.uint8)
-        ok = np.zeros(len(picked), dtype=bool)
-        start = length = np.zeros(int(cnt.sum()), dtype=np.int64)
-    slow = np.flatnonzero(~ok).tolist()
-    if slow:  # these blocks' values unpickled, their bytes put after the blocks'
-        raw = [_value_bytes(v) for i in slow for v in _load_block(datas[i], counts[i], True)[2]]
-        at = np.concatenate([np.arange(first[i], first[i] + counts[i]) for i in slow])
-        extra = np.fromiter(map(len, raw), dtype=np.int64, count=len(raw))
-        if len(extra) != len(at):
-            raise Unsupported("posting values do not line up")
-        start, length = start.copy(), length.copy()
-        start[at] = len(joined) + np.cumsum(extra) - extra
-        length[at] = extra
-        joined = np.concatenate((joined, np.frombuffer(b"".join(raw), dtype=np.uint8)))
     if len(counts) > 1:  # each block's first delta is relative to the max id of the block before
-        flat[first[1:]] -= np.array([b[2] for b in picked[:-1]], dtype=np.int64)
-    return _Spans(np.cumsum(flat), weights, joined, start, length)
+        flat[np.cumsum(counts[:-1])] -= np.array([b[2] for b in picked[:-1]], dtype=np.int64)
+    out = _Spans(np.cumsum(flat), weights, datas, counts)
+    if numpy_read:
+        lens = np.fromiter(map(len, datas), dtype=np.int64, count=len(datas))
+        out.joined, out.ok, out.mark, out.base = joined, ok, mark - (np.cumsum(lens) - lens), base
+    return out
 
+
+#: From this many blocks holding a phrase's documents on, their values are found with numpy.
+_SPAN_BLOCKS = 8
 
 #: A protocol 4 block's values (``segment.ArraySegmentWriter``): after their MARK, one item a
 #: posting, each a ``SHORT_BINBYTES`` (``C``, a length byte, the value) then ``MEMOIZE``, or a
@@ -717,26 +748,26 @@ def _value_spans(
     n = len(starts)
     last = len(b) - 1
 
-    def at(offset: np.ndarray) -> np.ndarray:
-        return b[np.clip(offset, 0, last)].astype(np.int64)
+    def raw(offset: np.ndarray) -> np.ndarray:  # offsets are never negative
+        return b[np.minimum(offset, last)]
 
     ends = starts + lens
     r0, r1 = mark + 1, ends - len(_BLOCK_END)  # the items lie in [r0, r1)
     ok = ok & (r1 >= r0)
     for j, ch in enumerate(_BLOCK_END):
-        ok &= at(r1 + j) == ch
+        ok &= raw(r1 + j) == ch
     hit = np.flatnonzero(b == _VALUE_PICKLE[0])
     for j, ch in enumerate(_VALUE_PICKLE[1:], 1):
-        hit = hit[at(hit + j) == ch]
+        hit = hit[raw(hit + j) == ch]
     s = hit - 6  # the item: C, the length, the 4-byte count, the pickle
     blk = np.searchsorted(starts, s, side="right") - 1
     inside = (s >= 0) & (blk >= 0)
     blk = np.maximum(blk, 0)
     inside &= ok[blk] & (s >= r0[blk]) & (s < r1[blk])
     s, blk = s[inside], blk[inside]
-    size = at(s + 1)
+    size = raw(s + 1).astype(np.int64)
     stop = s + 2 + size + 1  # past the MEMOIZE
-    bad = (at(s) != _SHORT_BINBYTES) | (at(stop - 1) != _MEMOIZE) | (stop > r1[blk])
+    bad = (raw(s) != _SHORT_BINBYTES) | (raw(stop - 1) != _MEMOIZE) | (stop > r1[blk])
     # what lies between items: from the block's start or the item before, to this item
     first_of_block = np.ones(len(s), dtype=bool)
     first_of_block[1:] = blk[1:] != blk[:-1]
@@ -754,38 +785,50 @@ def _value_spans(
     bad_block = np.zeros(n, dtype=bool)
     bad_block[blk[bad]] = True
     bad_block |= (tail < 0) | (tail % 2 == 1)
-    gets = np.bincount(blk, weights=np.maximum(gap, 0) // 2, minlength=n).astype(np.int64)
+    gapped = np.flatnonzero(gap)  # few: only equal values make BINGETs
+    gets = np.bincount(blk[gapped], weights=np.maximum(gap[gapped], 0) // 2, minlength=n).astype(np.int64)
     gets += np.maximum(tail, 0) // 2
     bad_block |= lits + gets != cnt
     ok &= ~bad_block
     # the BINGETs: each must name a value earlier in its block
     lit_first = np.cumsum(lits) - lits  # each block's first item among ``s``
-    half = np.where(ok[blk], gap // 2, 0)
+    half = np.where(ok[blk[gapped]], gap[gapped] // 2, 0)
     tail_half = np.where(ok, tail // 2, 0)
-    g = np.concatenate((np.repeat(prev, half), np.repeat(tail_from, tail_half)))
+    g = np.concatenate((np.repeat(prev[gapped], half), np.repeat(tail_from, tail_half)))
     g += 2 * np.concatenate((_segment_arange(half), _segment_arange(tail_half)))
-    g_blk = np.concatenate((np.repeat(blk, half), np.repeat(np.arange(n), tail_half)))
+    g_blk = np.concatenate((np.repeat(blk[gapped], half), np.repeat(np.arange(n), tail_half)))
     order = np.argsort(g, kind="stable")
     g, g_blk = g[order], g_blk[order]
-    rank = at(g + 1) - base[g_blk]  # the value's number among its block's values
+    rank = raw(g + 1).astype(np.int64) - base[g_blk]  # the value's number among its block's values
     before = np.searchsorted(s, g) - lit_first[g_blk]  # values of the block before this BINGET
-    broken = (at(g) != _BINGET) | (rank < 0) | (rank >= before)
+    broken = (raw(g) != _BINGET) | (rank < 0) | (rank >= before)
     if broken.any():
         ok[g_blk[broken]] = False
     # the postings of the good blocks, in order: values and BINGETs merged by where they lie
-    keep = ok[blk]
-    s, size = s[keep], size[keep]
-    g_keep = ok[g_blk]
-    g, target = g[g_keep], (lit_first[g_blk] + rank)[g_keep]
-    # ``target`` counted every block's values: renumber among the good blocks' values
-    target = np.cumsum(keep)[target] - 1
-    posting = np.flatnonzero(np.repeat(ok, cnt))
-    start = np.zeros(int(cnt.sum()), dtype=np.int64)
-    length = np.zeros(int(cnt.sum()), dtype=np.int64)
-    lit_at = posting[np.arange(len(s)) + np.searchsorted(g, s)]
+    target = lit_first[g_blk] + rank
+    total = int(cnt.sum())
+    start = np.zeros(total, dtype=np.int64)
+    length = np.zeros(total, dtype=np.int64)
+    if ok.all():
+        # a value's posting: the items before it, its own and the BINGETs before it (those in the
+        # gaps up to its own, and after the last value of each block before its own)
+        gets_before = np.zeros(len(s), dtype=np.int64)
+        gets_before[gapped] = half
+        np.cumsum(gets_before, out=gets_before)
+        lit_at = np.arange(len(s)) + gets_before + (np.cumsum(tail_half) - tail_half)[blk]
+        get_at = np.arange(len(g)) + np.searchsorted(s, g)
+    else:
+        keep = ok[blk]
+        s, size = s[keep], size[keep]
+        g_keep = ok[g_blk]
+        g, target = g[g_keep], target[g_keep]
+        # ``target`` counted every block's values: renumber among the good blocks' values
+        target = np.cumsum(keep)[target] - 1
+        posting = np.flatnonzero(np.repeat(ok, cnt))
+        lit_at = posting[np.arange(len(s)) + np.searchsorted(g, s)]
+        get_at = posting[np.arange(len(g)) + np.searchsorted(s, g)]
     start[lit_at] = s + 2
     length[lit_at] = size
-    get_at = posting[np.arange(len(g)) + np.searchsorted(s, g)]
     start[get_at] = s[target] + 2
     length[get_at] = size[target]
     return ok, start, length
@@ -1032,6 +1075,9 @@ class Evaluator:
 #: under 256), ``e`` (one delta: ``K<byte>a``), and a final ``.`` that may be cut off.
 _LIST_HEADER = np.frombuffer(b"\x80\x02]q\x00", dtype=np.uint8)
 _K, _M, _J, _MARK, _APPENDS, _APPEND = (ord(c) for c in "KMJ(ea")
+#: Bytes an int of a value takes with its opcode (K, M, J); a bad opcode fails the value anyway.
+_OPCODE_SIZE = np.full(256, 2, dtype=np.int64)
+_OPCODE_SIZE[[_M, _J]] = [3, 5]
 #: Values with up to this many positions and ints over a byte are read a position a step.
 _WALK_MAX = 256
 
@@ -1092,17 +1138,23 @@ def _positions_at(buf: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> tupl
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     ok = lens >= 12
     at = np.where(ok, starts, 0)
+    if len(buf) < 16:
+        buf = np.concatenate((buf, np.zeros(16, dtype=np.uint8)))
     last = len(buf) - 1
 
     def byte(offset: np.ndarray) -> np.ndarray:
         return buf[np.minimum(offset, last)].astype(np.int64)
 
-    count = (byte(at) << 24) | (byte(at + 1) << 16) | (byte(at + 2) << 8) | byte(at + 3)
+    # the count and the first four bytes of the pickle, through a view with an 8-byte big-endian
+    # word starting at every byte: one gather
+    words = np.ndarray((len(buf) - 7,), dtype=">u8", buffer=buf, strides=(1,))
+    head = words[np.minimum(at, len(buf) - 8)]
+    count = (head >> np.uint64(32)).astype(np.int64)
     multi = (count > 1).astype(np.int64)
     dot = (byte(at + lens - 1) == ord(".")).astype(np.int64)
     ok &= count > 0
-    for j, expected in enumerate(_LIST_HEADER.tolist()):
-        ok &= byte(at + 4 + j) == expected
+    ok &= (head & np.uint64(0xFFFFFFFF)) == int.from_bytes(_LIST_HEADER[:4].tobytes(), "big")
+    ok &= byte(at + 8) == _LIST_HEADER[4]
     ok &= (multi == 0) | (byte(at + 9) == _MARK)
     first = at + 9 + multi  # the first int's opcode
     framed = ok.copy()  # the header is right; the ints may be wider than a byte
@@ -1133,13 +1185,18 @@ def _positions_at(buf: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> tupl
             if len(act) == 0:
                 break
             c = cursor[act]
-            code = byte(c)
-            one, two, four = code == _K, code == _M, code == _J
-            value = byte(c + 1) + np.where(two | four, byte(c + 2) << 8, 0)
-            value += np.where(four, (byte(c + 3) << 16) + (byte(c + 4) << 24), 0)
+            code = buf[np.minimum(c, last)]
+            value = byte(c + 1)
+            wide = np.flatnonzero(code != _K)
+            if len(wide):
+                cw = c[wide]
+                value[wide] += byte(cw + 2) << 8
+                four = wide[code[wide] == _J]
+                if len(four):
+                    value[four] += (byte(c[four] + 3) << 16) + (byte(c[four] + 4) << 24)
+                good[act[(code != _K) & (code != _M) & (code != _J)]] = False
             walked_deltas[dest[act] + j] = value
-            cursor[act] = c + np.where(one, 2, np.where(two, 3, 5))
-            good[act[~(one | two | four)]] = False
+            cursor[act] = c + _OPCODE_SIZE[code]
         ends = at[walk] + lens[walk] - 1 - dot[walk]  # where the closing e / a must be
         good &= (cursor == ends) & (byte(cursor) == np.where(multi[walk] == 1, _APPENDS, _APPEND))
         walked[walk[good]] = True

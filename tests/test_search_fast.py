@@ -484,9 +484,10 @@ def test_phrase_matches_by_brute_force(phrase_index: Any, words: list[str]) -> N
     assert scores.tolist() == [s for _, s in whoosh]
 
 
-def test_block_values_found_where_whoosh_reads_them(phrase_index: Any) -> None:
-    """Every body posting's value, where the phrase reading says it lies, is the value Whoosh's
-    matcher gives; long lists are read with numpy, and blocks it cannot read are unpickled."""
+def test_block_positions_read_as_whoosh_reads_them(phrase_index: Any) -> None:
+    """Every body posting's positions, as a phrase reads them from the inflated blocks, are the
+    ones Whoosh's matcher gives; long lists are read with numpy, and blocks it cannot read are
+    unpickled."""
     from searchapp import evaluate
     from searchapp.evaluate import _read_spans
 
@@ -506,16 +507,22 @@ def test_block_values_found_where_whoosh_reads_them(phrase_index: Any) -> None:
             if info.is_inlined():
                 continue
             offset, length = info.extent()
-            spans = _read_spans(
-                reader._terms._postfile, offset, length[0] if isinstance(length, tuple) else length, None
-            )
+            length = length[0] if isinstance(length, tuple) else length
+            spans = _read_spans(reader._terms._postfile, offset, length, None)
             matcher = reader.postings("body", term)
-            expected = list(matcher.all_items())
-            got = [
-                (int(i), spans.buf[s : s + n].tobytes())
-                for i, s, n in zip(spans.ids, spans.start, spans.length, strict=True)
-            ]
-            assert got == expected, term
+            expected = []
+            while matcher.is_active():
+                expected.append((matcher.id(), matcher.value_as("positions")))
+                matcher.next()
+            every_other_block = (np.arange(len(spans.ids)) // 128) % 2 == 0
+            for picked in (spans.ids, spans.ids[::7], spans.ids[every_other_block], spans.ids[::500]):
+                pos, counts = spans.positions(picked)
+                ends = np.cumsum(counts)
+                got = [
+                    (d, pos[e - c : e].tolist())
+                    for d, e, c in zip(picked.tolist(), ends, counts, strict=True)
+                ]
+                assert got == [x for x in expected if x[0] in set(picked.tolist())], term
     finally:
         evaluate._value_spans = value_spans
     assert seen
