@@ -70,9 +70,16 @@ def _union(a: Result, b: Result) -> Result:
 
 
 def _intersect(a: Result, b: Result) -> Result:
-    """Whoosh's IntersectionMatcher: ``a + b``."""
-    docs, ia, ib = np.intersect1d(a[0], b[0], assume_unique=True, return_indices=True)
-    return docs, a[1][ia] + b[1][ib]
+    """Whoosh's IntersectionMatcher: ``a + b``. Both doc lists are sorted: the shorter is looked
+    up in the longer (``np.intersect1d`` sorts them both together)."""
+    small, large = (a, b) if len(a[0]) <= len(b[0]) else (b, a)
+    if len(small[0]) == 0:
+        return _empty()
+    at = np.minimum(np.searchsorted(large[0], small[0]), len(large[0]) - 1)
+    found = large[0][at] == small[0]
+    docs = small[0][found]
+    # two addends: the same sum in either order
+    return docs, small[1][found] + large[1][at[found]]
 
 
 def _binary_tree(fn: Any, items: list[Any]) -> Any:
@@ -1060,7 +1067,7 @@ class Evaluator:
             if keep is not None:
                 ids, weights = ids[keep], weights[keep]
             terms[i] = ids, self._bm25(fieldname, words[i], ids, weights, seg)
-            restrict = ids if restrict is None else np.intersect1d(restrict, ids, assume_unique=True)
+            restrict = ids  # within ``restrict`` when there was one
             if len(restrict) == 0:
                 return _empty()
         docs, scores = _binary_tree(_intersect, terms)
