@@ -280,36 +280,20 @@ class Segment:
         out[:count] = raw
         return out
 
-    def postings(
-        self,
-        info: W3TermInfo,
-        values: bool = False,
-        restrict: np.ndarray | None = None,
-        loaded: dict[Any, Any] | None = None,
-        filtered: bool = True,
-    ) -> tuple[Any, ...]:
-        """(doc numbers, weights, raw values or None) of one term, live documents only; with
-        ``restrict`` (sorted doc numbers), only those, and blocks holding none are not decoded.
-        Not ``filtered``: every posting of the blocks read, to be looked up by doc number."""
-        terms = self.reader._terms
+    def postings(self, info: W3TermInfo, restrict: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(doc numbers, weights) of one term, live documents only; with ``restrict`` (sorted doc
+        numbers), only those, and blocks holding none are not decoded."""
         if info.is_inlined():
-            ids_t, weights_t, values_t = info.inlined_postings()
+            ids_t, weights_t, _ = info.inlined_postings()
             ids = np.array(ids_t, dtype=np.int64)
             weights = np.array(weights_t, dtype=np.float64)
-            vals = list(values_t) if values else None
         else:
-            offset, length = info.extent()
-            if isinstance(length, tuple):  # whoosh's W3TermInfo.from_bytes leaves it unpacked
-                length = length[0]
-            ids, weights, vals = _read_blocks(terms._postfile, offset, length, values, restrict, loaded)
-        if not filtered:
-            return ids, weights, vals
+            offset, length = _extent(info)
+            ids, weights = _read_blocks(self.reader._terms._postfile, offset, length, restrict)
         keep = self.kept(ids, restrict)
         if keep is not None:
             ids, weights = ids[keep], weights[keep]
-            if vals is not None:
-                vals = [v for v, k in zip(vals, keep.tolist(), strict=True) if k]
-        return ids, weights, vals
+        return ids, weights
 
     def kept(self, ids: np.ndarray, restrict: np.ndarray | None) -> np.ndarray | None:
         """Which of ``ids`` are live (and in ``restrict``); None: all of them."""
@@ -328,16 +312,23 @@ class Segment:
             return _Spans.of_values(
                 np.array(ids_t, dtype=np.int64), np.array(weights_t, dtype=np.float64), list(values_t)
             )
-        offset, length = info.extent()
-        if isinstance(length, tuple):
-            length = length[0]
+        offset, length = _extent(info)
         return _read_spans(self.reader._terms._postfile, offset, length, restrict)
+
+
+def _extent(info: W3TermInfo) -> tuple[int, int]:
+    """Where a term's posting list lies in the postings file, and its length."""
+    offset, length = info.extent()
+    if isinstance(length, tuple):  # whoosh's W3TermInfo.from_bytes leaves it unpacked
+        length = length[0]
+    return offset, length
 
 
 #: Where a block's pickled posting values start when they are byte strings: pickle protocol 2
 #: writes each through ``_codecs.encode``, a call per posting that is most of a block's decoding.
 _VALUES_START = b"(c_codecs\nencode\n"
 _VALUES_AS_SLICES = b"(cbuiltins\nslice\n"
+_SLICE_START = operator.attrgetter("start")
 
 
 def _load_block(data: bytes, count: int, want_values: bool) -> tuple[Any, Any, Any]:
@@ -541,88 +532,55 @@ def _pick(blocks: list[Any], restrict: np.ndarray | None) -> list[Any]:
 
 
 def _read_blocks(
-    postfile: Any,
-    offset: int,
-    length: int,
-    want_values: bool,
-    restrict: np.ndarray | None = None,
-    loaded: dict[Any, Any] | None = None,
-) -> tuple[Any, ...]:
-    """Decode the blocks of a W3 posting list (see ``W3PostingsWriter._write_block``); with
-    ``restrict``, only the blocks whose doc number range holds one of those documents. With
-    ``loaded``, the list's block infos and each block unpickled whole (values too) are kept there
-    by file offset, for a second pass over the same list (a phrase's positions) that then reads
-    and unpickles nothing again."""
-    listed = None if loaded is None else loaded.get(("list", offset))
-    if listed is None:
-        listed = _list_blocks(_read_at(postfile, offset, length))
-        if loaded is not None:
-            loaded["list", offset] = listed
-    buf, blocks = listed
+    postfile: Any, offset: int, length: int, restrict: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Doc numbers and weights of the postings in a W3 posting list's blocks (see
+    ``W3PostingsWriter._write_block``); with ``restrict``, only in the blocks whose doc number
+    range holds one of those documents."""
+    buf, blocks = _list_blocks(_read_at(postfile, offset, length))
     picked = _pick(blocks, restrict)
-    # each decoded block's first id is relative to the max id of the block decoded before it
-    bases = [0] + [b[2] for b in picked[:-1]]
-    deltas: list[tuple[int, ...]] = []
-    weights: list[Any] = []
-    counts: list[int] = []
-    values: list[Any] = []
-    datas: list[bytes] = []  # without values: the blocks' pickles, read all at once
+    counts = [b[1] for b in picked]
     # Read through numpy, a block's ids and weights are all that is needed: zlib stops there.
-    heads = loaded is None and not want_values and len(picked) >= _ARRAY_BLOCKS
-    for pos, count, _maxid, compression, start, stop in picked:
-        block = None if loaded is None else loaded.get(offset + pos)
-        if block is None:
-            data = buf[start:stop]
-            if compression:
-                if heads:
-                    data = zlib.decompressobj().decompress(data, _HEAD_BYTES + _HEAD_PER_POSTING * count)
-                else:
-                    data = zlib.decompress(data)
-            if loaded is not None:
-                block = loaded[offset + pos] = _load_block(data, count, True)
-        if block is not None:
-            ids_d, w, v = block
-            deltas.append(ids_d)
-            weights.append(w)
-            values.append(v)
-        elif want_values:
-            ids_d, w, v = _load_block(data, count, want_values)
-            deltas.append(ids_d)
-            weights.append(w)
-            values.append(v)
-        else:
-            datas.append(data)
-        counts.append(count)
-    maxids = bases  # what each decoded block's first (absolute) id is made relative to
+    heads = len(picked) >= _ARRAY_BLOCKS
+    datas = []
+    for _pos, count, _maxid, compression, start, stop in picked:
+        data = buf[start:stop]
+        if compression:
+            if heads:
+                data = zlib.decompressobj().decompress(data, _HEAD_BYTES + _HEAD_PER_POSTING * count)
+            else:
+                data = zlib.decompress(data)
+        datas.append(data)
     if heads:
 
         def whole(i: int) -> bytes:
             _pos, _count, _maxid, compression, start, stop = picked[i]
             return zlib.decompress(buf[start:stop]) if compression else buf[start:stop]
 
-        flat, wts = _ids_and_weights(datas, counts, whole)
+        flat, weights = _ids_and_weights(datas, counts, whole)
     else:
-        for data, count in zip(datas, counts if datas else (), strict=True):
-            ids_d, w, _ = _load_block(data, count, False)
-            deltas.append(ids_d)
-            weights.append(w)
-        flat = np.fromiter(chain.from_iterable(deltas), dtype=np.int64, count=sum(counts))
-        wts = _weights(weights, counts)
+        flat, weights = _unpickled_ids_and_weights(datas, counts)
+    _relative_to_blocks(flat, counts, picked)
+    return np.cumsum(flat), weights
+
+
+def _unpickled_ids_and_weights(datas: list[bytes], counts: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_ids_and_weights` by unpickling each block: fewer steps for a few blocks."""
+    deltas, weights = [], []
+    for data, count in zip(datas, counts, strict=True):
+        ids_d, w, _ = _load_block(data, count, False)
+        deltas.append(ids_d)
+        weights.append(w)
+    return np.fromiter(chain.from_iterable(deltas), dtype=np.int64, count=sum(counts)), _weights(
+        weights, counts
+    )
+
+
+def _relative_to_blocks(flat: np.ndarray, counts: list[int], picked: list[Any]) -> None:
+    """Each decoded block's deltas start from 0: make its first one relative to the max id of the
+    block decoded before it, so that one cumsum gives the doc numbers."""
     if len(counts) > 1:
-        # Each block's deltas start from 0: make its first one relative to the last decoded max.
-        starts = np.cumsum(counts[:-1])
-        flat[starts] -= np.array(maxids[1:], dtype=np.int64)
-    ids = np.cumsum(flat)
-    vals = None
-    if want_values:
-        vals = []
-        for v, n in zip(values, counts, strict=True):
-            if v is None or isinstance(v, bytes):
-                raise Unsupported("fixed-size posting values")
-            vals.extend(v)
-            if len(v) != n:
-                raise Unsupported("posting values do not line up")
-    return ids, wts, vals
+        flat[np.cumsum(counts[:-1])] -= np.array([b[2] for b in picked[:-1]], dtype=np.int64)
 
 
 class _Spans:
@@ -682,6 +640,8 @@ class _Spans:
                 if values is None:
                     data = self.datas[i]
                     values = data if isinstance(data, list) else _load_block(data, self.counts[i], True)[2]
+                    if values is None or isinstance(values, bytes):
+                        raise Unsupported("fixed-size posting values")
                     if len(values) != self.counts[i]:
                         raise Unsupported("posting values do not line up")
                     unpickled[i] = values
@@ -707,15 +667,8 @@ def _read_spans(postfile: Any, offset: int, length: int, restrict: np.ndarray | 
     if numpy_read:
         flat, weights, joined, ok, mark, base = _ids_and_weights(datas, counts, values=True)
     else:
-        deltas, wts = [], []
-        for data, count in zip(datas, counts, strict=True):
-            ids_d, w, _ = _load_block(data, count, False)
-            deltas.append(ids_d)
-            wts.append(w)
-        flat = np.fromiter(chain.from_iterable(deltas), dtype=np.int64, count=sum(counts))
-        weights = _weights(wts, counts)
-    if len(counts) > 1:  # each block's first delta is relative to the max id of the block before
-        flat[np.cumsum(counts[:-1])] -= np.array([b[2] for b in picked[:-1]], dtype=np.int64)
+        flat, weights = _unpickled_ids_and_weights(datas, counts)
+    _relative_to_blocks(flat, counts, picked)
     out = _Spans(np.cumsum(flat), weights, datas, counts)
     if numpy_read:
         lens = np.fromiter(map(len, datas), dtype=np.int64, count=len(datas))
@@ -903,7 +856,7 @@ class Evaluator:
     def _node(self, q: wq.Query, seg: Segment, restrict: np.ndarray | None = None) -> Result:
         kind = type(q)
         if kind is wq.Term:
-            return self._term(q, seg, restrict=restrict)[:2]
+            return self._term(q, seg, restrict)
         if kind is Phrase:
             return self._phrase(q, seg, restrict)
         if kind is wq.And:
@@ -932,24 +885,17 @@ class Evaluator:
         except ValueError:
             return None
 
-    def _term(
-        self,
-        q: wq.Term,
-        seg: Segment,
-        values: bool = False,
-        restrict: np.ndarray | None = None,
-        loaded: dict[Any, Any] | None = None,
-    ) -> tuple[Any, ...]:
+    def _term(self, q: wq.Term, seg: Segment, restrict: np.ndarray | None = None) -> Result:
         if q.minquality:
             raise Unsupported("Term.minquality")
         tbytes = self._term_bytes(q.fieldname, q.text)
         info = None if tbytes is None else seg.info(q.fieldname, tbytes)
         if info is None:
-            return (*_empty(), [])
-        ids, weights, vals = seg.postings(info, values, restrict, loaded)
+            return _empty()
+        ids, weights = seg.postings(info, restrict)
         scores = self._bm25(q.fieldname, tbytes, ids, weights, seg)
         scores = scores if q.boost == 1.0 else scores * q.boost
-        return ids, scores, vals
+        return ids, scores
 
     def _bm25(self, fieldname: str, tbytes: bytes, ids: np.ndarray, tf: np.ndarray, seg: Segment) -> Any:
         """``whoosh.scoring.bm25`` for every posting, operation for operation."""
@@ -1099,22 +1045,8 @@ def _segment_arange(counts: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
-def _joined(values: list[Any]) -> tuple[bytes, list[Any]]:
-    """Posting values as read by :func:`_load_block` (latin-1 text, or bytes where a block was
-    fully unpickled), joined into one byte string with one encode; and the values."""
-    try:
-        return "".join(values).encode("latin-1"), values
-    except TypeError:  # text and bytes mixed
-        raw = [_value_bytes(v) for v in values]
-        return b"".join(raw), raw
-
-
-_SLICE_START = operator.attrgetter("start")
-
-
-def _positions(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of each posting's value (as :func:`_load_block` reads them), flattened, with how
-    many each posting has.
+def _positions(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of each posting value (``Positions.encode``), flattened, with how many each has.
 
     >>> from whoosh.formats import Positions
     >>> f = Positions()
@@ -1122,15 +1054,8 @@ def _positions(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     >>> pos.tolist(), n.tolist()
     ([3, 0, 5, 300, 301, 7, 9], [1, 4, 2])
     """
-    n = len(values)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    try:
-        joined = b"".join(values)
-    except TypeError:  # latin-1 text from _load_block
-        joined, values = _joined(values)
-    lens = np.fromiter(map(len, values), dtype=np.int64, count=n)  # a latin-1 str: one char a byte
-    return _positions_at(np.frombuffer(joined, dtype=np.uint8), np.cumsum(lens) - lens, lens)
+    lens = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    return _positions_at(np.frombuffer(b"".join(values), dtype=np.uint8), np.cumsum(lens) - lens, lens)
 
 
 def _positions_at(buf: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
