@@ -611,6 +611,7 @@ class _Spans:
         at = np.searchsorted(self.ids, docs)
         blk = np.searchsorted(self.first, at, side="right") - 1
         chosen = np.flatnonzero(np.bincount(blk, minlength=len(self.counts)))
+        where = blk if len(chosen) == len(self.counts) else np.searchsorted(chosen, blk)  # in ``chosen``
         ok = self.ok[chosen]
         if len(chosen) < _SPAN_BLOCKS:  # a few blocks: unpickled sooner than read with numpy
             ok[:] = False
@@ -629,9 +630,9 @@ class _Spans:
             mark, base = starts + self.mark[chosen], self.base[chosen]
             ok, block_start, block_length = _value_spans(buf, starts, lens, cnt, ok, mark, base)
             first = np.cumsum(cnt) - cnt  # among the chosen blocks' postings
-            local = first[np.searchsorted(chosen, blk)] + (at - self.first[blk])
+            local = first[where] + (at - self.first[blk])
             start, length = block_start[local], block_length[local]
-        slow = np.flatnonzero(~ok[np.searchsorted(chosen, blk)])
+        slow = np.flatnonzero(~ok[where])
         if len(slow):  # these documents' blocks unpickled, their values put after the blocks'
             unpickled: dict[int, Any] = {}
             raw = []
@@ -719,11 +720,13 @@ def _value_spans(
     hit = np.flatnonzero(b == _VALUE_PICKLE[0])
     for j, ch in enumerate(_VALUE_PICKLE[1:], 1):
         hit = hit[raw(hit + j) == ch]
-    s = hit - 6  # the item: C, the length, the 4-byte count, the pickle
-    blk = np.searchsorted(starts, s, side="right") - 1
-    inside = (s >= 0) & (blk >= 0)
-    blk = np.maximum(blk, 0)
-    inside &= ok[blk] & (s >= r0[blk]) & (s < r1[blk])
+    s = hit - 6  # the item: C, the length, the 4-byte count, the pickle (blocks start at 0)
+    # each item's block: the blocks' starts looked up among the items, the fewer (any item
+    # before the first block's start is counted in it, then left out with what precedes r0)
+    edges = np.searchsorted(s, starts)
+    edges[0] = 0
+    blk = np.repeat(np.arange(n), np.diff(np.append(edges, len(s))))
+    inside = ok[blk] & (s >= r0[blk]) & (s < r1[blk])
     s, blk = s[inside], blk[inside]
     size = raw(s + 1).astype(np.int64)
     stop = s + 2 + size + 1  # past the MEMOIZE
