@@ -70,9 +70,16 @@ def _union(a: Result, b: Result) -> Result:
 
 
 def _intersect(a: Result, b: Result) -> Result:
-    """Whoosh's IntersectionMatcher: ``a + b``."""
-    docs, ia, ib = np.intersect1d(a[0], b[0], assume_unique=True, return_indices=True)
-    return docs, a[1][ia] + b[1][ib]
+    """Whoosh's IntersectionMatcher: ``a + b``. Both doc lists are sorted: the shorter is looked
+    up in the longer (``np.intersect1d`` sorts them both together)."""
+    small, large = (a, b) if len(a[0]) <= len(b[0]) else (b, a)
+    if len(small[0]) == 0:
+        return _empty()
+    at = np.minimum(np.searchsorted(large[0], small[0]), len(large[0]) - 1)
+    found = large[0][at] == small[0]
+    docs = small[0][found]
+    # two addends: the same sum in either order
+    return docs, small[1][found] + large[1][at[found]]
 
 
 def _binary_tree(fn: Any, items: list[Any]) -> Any:
@@ -273,46 +280,55 @@ class Segment:
         out[:count] = raw
         return out
 
-    def postings(
-        self,
-        info: W3TermInfo,
-        values: bool = False,
-        restrict: np.ndarray | None = None,
-        loaded: dict[Any, Any] | None = None,
-        filtered: bool = True,
-    ) -> tuple[Any, ...]:
-        """(doc numbers, weights, raw values or None) of one term, live documents only; with
-        ``restrict`` (sorted doc numbers), only those, and blocks holding none are not decoded.
-        Not ``filtered``: every posting of the blocks read, to be looked up by doc number."""
-        terms = self.reader._terms
+    def postings(self, info: W3TermInfo, restrict: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(doc numbers, weights) of one term, live documents only; with ``restrict`` (sorted doc
+        numbers), only those, and blocks holding none are not decoded."""
         if info.is_inlined():
-            ids_t, weights_t, values_t = info.inlined_postings()
+            ids_t, weights_t, _ = info.inlined_postings()
             ids = np.array(ids_t, dtype=np.int64)
             weights = np.array(weights_t, dtype=np.float64)
-            vals = list(values_t) if values else None
         else:
-            offset, length = info.extent()
-            if isinstance(length, tuple):  # whoosh's W3TermInfo.from_bytes leaves it unpacked
-                length = length[0]
-            ids, weights, vals = _read_blocks(terms._postfile, offset, length, values, restrict, loaded)
-        if not filtered:
-            return ids, weights, vals
+            offset, length = _extent(info)
+            ids, weights = _read_blocks(self.reader._terms._postfile, offset, length, restrict)
+        keep = self.kept(ids, restrict)
+        if keep is not None:
+            ids, weights = ids[keep], weights[keep]
+        return ids, weights
+
+    def kept(self, ids: np.ndarray, restrict: np.ndarray | None) -> np.ndarray | None:
+        """Which of ``ids`` are live (and in ``restrict``); None: all of them."""
         keep = None
         if restrict is not None:
             keep = np.isin(ids, restrict, assume_unique=True)
         if not self.all_live:
             keep = self.live[ids] if keep is None else keep & self.live[ids]
-        if keep is not None:
-            ids, weights = ids[keep], weights[keep]
-            if vals is not None:
-                vals = [v for v, k in zip(vals, keep.tolist(), strict=True) if k]
-        return ids, weights, vals
+        return keep
+
+    def phrase_postings(self, info: W3TermInfo, restrict: np.ndarray | None) -> _Spans:
+        """Every posting of the blocks that may hold one of ``restrict`` (all blocks without it), with
+        where each posting's position value lies: to be filtered, then looked up by doc number."""
+        if info.is_inlined():
+            ids_t, weights_t, values_t = info.inlined_postings()
+            return _Spans.of_values(
+                np.array(ids_t, dtype=np.int64), np.array(weights_t, dtype=np.float64), list(values_t)
+            )
+        offset, length = _extent(info)
+        return _read_spans(self.reader._terms._postfile, offset, length, restrict)
+
+
+def _extent(info: W3TermInfo) -> tuple[int, int]:
+    """Where a term's posting list lies in the postings file, and its length."""
+    offset, length = info.extent()
+    if isinstance(length, tuple):  # whoosh's W3TermInfo.from_bytes leaves it unpacked
+        length = length[0]
+    return offset, length
 
 
 #: Where a block's pickled posting values start when they are byte strings: pickle protocol 2
 #: writes each through ``_codecs.encode``, a call per posting that is most of a block's decoding.
 _VALUES_START = b"(c_codecs\nencode\n"
 _VALUES_AS_SLICES = b"(cbuiltins\nslice\n"
+_SLICE_START = operator.attrgetter("start")
 
 
 def _load_block(data: bytes, count: int, want_values: bool) -> tuple[Any, Any, Any]:
@@ -388,9 +404,7 @@ _INT_WIDTH = np.zeros(256, dtype=np.int64)
 _INT_WIDTH[[_BININT1, _BININT2, _BININT]] = [1, 2, 4]
 
 
-def _ids_and_weights(
-    datas: list[bytes], counts: list[int], whole: Any = None
-) -> tuple[np.ndarray, np.ndarray]:
+def _ids_and_weights(datas: list[bytes], counts: list[int], whole: Any = None, values: bool = False) -> Any:
     """The id deltas and weights of posting blocks, read with numpy from the pickles' bytes.
 
     Unpickling a block makes an object of every delta, weight and position value only to throw
@@ -398,7 +412,8 @@ def _ids_and_weights(
     whose weights are all doubles has them at fixed strides. Every opcode those strides assume is
     checked; any other block (another protocol, mixed widths, one posting) is unpickled. A block
     may be only the start of its pickle (every byte read is checked to lie inside it): then
-    ``whole(i)`` gives block i whole, to unpickle.
+    ``whole(i)`` gives block i whole, to unpickle. With ``values`` (whole blocks), also the joined
+    bytes and, for :func:`_value_spans`, which blocks were read so and where their values start.
     """
     n = len(datas)
     cnt = np.array(counts, dtype=np.int64)
@@ -473,7 +488,14 @@ def _ids_and_weights(
         lo, hi = int(block_start[i]), int(block_start[i]) + counts[i]
         deltas[lo:hi] = ids_d
         weights[lo:hi] = _weights([w], [counts[i]])
-    return deltas, weights
+    if not values:
+        return deltas, weights
+    # the values' MARK, after the weights (a tuple of them is memoized, so the values' memo
+    # numbers start one later)
+    mark = np.where(many, w_at + 1 + 9 * cnt + 2, np.where(one, w_at + 9, w_at + 1))
+    ok &= ~many | (at(mark - 1) == _MEMOIZE)
+    ok &= (at(mark) == ord("(")) & (mark < starts + lens)
+    return deltas, weights, b, ok, mark, np.where(many, 2, 1)
 
 
 def _list_blocks(buf: bytes) -> tuple[bytes, list[tuple[int, int, int, int, int, int]]]:
@@ -496,97 +518,283 @@ def _list_blocks(buf: bytes) -> tuple[bytes, list[tuple[int, int, int, int, int,
     return buf, blocks
 
 
+def _pick(blocks: list[Any], restrict: np.ndarray | None) -> list[Any]:
+    """The blocks that may hold one of ``restrict`` (sorted doc numbers); all without it."""
+    if restrict is None or not blocks:
+        return blocks
+    if len(restrict) == 0:
+        return []
+    # a block is read when one of ``restrict`` lies between the max id before it and its own
+    maxes = np.fromiter((b[2] for b in blocks), dtype=np.int64, count=len(blocks))
+    at = np.searchsorted(restrict, np.concatenate(([0], maxes[:-1] + 1)))
+    wanted = (at < len(restrict)) & (restrict[np.minimum(at, len(restrict) - 1)] <= maxes)
+    return [blocks[i] for i in np.flatnonzero(wanted).tolist()]
+
+
 def _read_blocks(
-    postfile: Any,
-    offset: int,
-    length: int,
-    want_values: bool,
-    restrict: np.ndarray | None = None,
-    loaded: dict[Any, Any] | None = None,
-) -> tuple[Any, ...]:
-    """Decode the blocks of a W3 posting list (see ``W3PostingsWriter._write_block``); with
-    ``restrict``, only the blocks whose doc number range holds one of those documents. With
-    ``loaded``, the list's block infos and each block unpickled whole (values too) are kept there
-    by file offset, for a second pass over the same list (a phrase's positions) that then reads
-    and unpickles nothing again."""
-    listed = None if loaded is None else loaded.get(("list", offset))
-    if listed is None:
-        listed = _list_blocks(_read_at(postfile, offset, length))
-        if loaded is not None:
-            loaded["list", offset] = listed
-    buf, blocks = listed
-    picked = blocks
-    if restrict is not None and len(restrict) == 0:
-        picked = []
-    elif restrict is not None and blocks:
-        # a block is read when one of ``restrict`` lies between the max id before it and its own
-        maxes = np.fromiter((b[2] for b in blocks), dtype=np.int64, count=len(blocks))
-        at = np.searchsorted(restrict, np.concatenate(([0], maxes[:-1] + 1)))
-        wanted = (at < len(restrict)) & (restrict[np.minimum(at, len(restrict) - 1)] <= maxes)
-        picked = [blocks[i] for i in np.flatnonzero(wanted).tolist()]
-    # each decoded block's first id is relative to the max id of the block decoded before it
-    bases = [0] + [b[2] for b in picked[:-1]]
-    deltas: list[tuple[int, ...]] = []
-    weights: list[Any] = []
-    counts: list[int] = []
-    values: list[Any] = []
-    datas: list[bytes] = []  # without values: the blocks' pickles, read all at once
+    postfile: Any, offset: int, length: int, restrict: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Doc numbers and weights of the postings in a W3 posting list's blocks (see
+    ``W3PostingsWriter._write_block``); with ``restrict``, only in the blocks whose doc number
+    range holds one of those documents."""
+    buf, blocks = _list_blocks(_read_at(postfile, offset, length))
+    picked = _pick(blocks, restrict)
+    counts = [b[1] for b in picked]
     # Read through numpy, a block's ids and weights are all that is needed: zlib stops there.
-    heads = loaded is None and not want_values and len(picked) >= _ARRAY_BLOCKS
-    for pos, count, _maxid, compression, start, stop in picked:
-        block = None if loaded is None else loaded.get(offset + pos)
-        if block is None:
-            data = buf[start:stop]
-            if compression:
-                if heads:
-                    data = zlib.decompressobj().decompress(data, _HEAD_BYTES + _HEAD_PER_POSTING * count)
-                else:
-                    data = zlib.decompress(data)
-            if loaded is not None:
-                block = loaded[offset + pos] = _load_block(data, count, True)
-        if block is not None:
-            ids_d, w, v = block
-            deltas.append(ids_d)
-            weights.append(w)
-            values.append(v)
-        elif want_values:
-            ids_d, w, v = _load_block(data, count, want_values)
-            deltas.append(ids_d)
-            weights.append(w)
-            values.append(v)
-        else:
-            datas.append(data)
-        counts.append(count)
-    maxids = bases  # what each decoded block's first (absolute) id is made relative to
+    heads = len(picked) >= _ARRAY_BLOCKS
+    datas = []
+    for _pos, count, _maxid, compression, start, stop in picked:
+        data = buf[start:stop]
+        if compression:
+            if heads:
+                data = zlib.decompressobj().decompress(data, _HEAD_BYTES + _HEAD_PER_POSTING * count)
+            else:
+                data = zlib.decompress(data)
+        datas.append(data)
     if heads:
 
         def whole(i: int) -> bytes:
             _pos, _count, _maxid, compression, start, stop = picked[i]
             return zlib.decompress(buf[start:stop]) if compression else buf[start:stop]
 
-        flat, wts = _ids_and_weights(datas, counts, whole)
+        flat, weights = _ids_and_weights(datas, counts, whole)
     else:
-        for data, count in zip(datas, counts if datas else (), strict=True):
-            ids_d, w, _ = _load_block(data, count, False)
-            deltas.append(ids_d)
-            weights.append(w)
-        flat = np.fromiter(chain.from_iterable(deltas), dtype=np.int64, count=sum(counts))
-        wts = _weights(weights, counts)
+        flat, weights = _unpickled_ids_and_weights(datas, counts)
+    _relative_to_blocks(flat, counts, picked)
+    return np.cumsum(flat), weights
+
+
+def _unpickled_ids_and_weights(datas: list[bytes], counts: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_ids_and_weights` by unpickling each block: fewer steps for a few blocks."""
+    deltas, weights = [], []
+    for data, count in zip(datas, counts, strict=True):
+        ids_d, w, _ = _load_block(data, count, False)
+        deltas.append(ids_d)
+        weights.append(w)
+    return np.fromiter(chain.from_iterable(deltas), dtype=np.int64, count=sum(counts)), _weights(
+        weights, counts
+    )
+
+
+def _relative_to_blocks(flat: np.ndarray, counts: list[int], picked: list[Any]) -> None:
+    """Each decoded block's deltas start from 0: make its first one relative to the max id of the
+    block decoded before it, so that one cumsum gives the doc numbers."""
     if len(counts) > 1:
-        # Each block's deltas start from 0: make its first one relative to the last decoded max.
-        starts = np.cumsum(counts[:-1])
-        flat[starts] -= np.array(maxids[1:], dtype=np.int64)
-    ids = np.cumsum(flat)
-    vals = None
-    if want_values:
-        vals = []
-        for v, n in zip(values, counts, strict=True):
-            if v is None or isinstance(v, bytes):
-                raise Unsupported("fixed-size posting values")
-            vals.extend(v)
-            if len(v) != n:
-                raise Unsupported("posting values do not line up")
-    return ids, wts, vals
+        flat[np.cumsum(counts[:-1])] -= np.array([b[2] for b in picked[:-1]], dtype=np.int64)
+
+
+class _Spans:
+    """A posting list's blocks as a phrase reads them, inflated once: the doc number and weight of
+    every posting, and the blocks' bytes, where the positions of the documents that hold every word
+    of the phrase are then read (only in their blocks)."""
+
+    __slots__ = ("ids", "weights", "datas", "counts", "first", "joined", "ok", "mark", "base")
+
+    def __init__(self, ids: np.ndarray, weights: np.ndarray, datas: list[Any], counts: list[int]) -> None:
+        self.ids, self.weights, self.datas, self.counts = ids, weights, datas, counts
+        cnt = np.array(counts, dtype=np.int64)
+        self.first = np.cumsum(cnt) - cnt  # each block's first posting
+        n = len(counts)
+        #: for blocks read with numpy: all blocks' bytes joined, and (see :func:`_value_spans`)
+        #: which blocks may be, where their values start (from their block's start), memo base
+        self.joined: np.ndarray | None = None
+        self.ok = np.zeros(n, dtype=bool)
+        self.mark = self.base = np.zeros(n, dtype=np.int64)
+
+    @classmethod
+    def of_values(cls, ids: np.ndarray, weights: np.ndarray, values: list[Any]) -> _Spans:
+        """Inlined postings: their values, as one block already unpickled."""
+        return cls(ids, weights, [values], [len(values)])
+
+    def positions(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The positions of each of ``docs`` (all held here), flattened, and how many each has."""
+        at = np.searchsorted(self.ids, docs)
+        blk = np.searchsorted(self.first, at, side="right") - 1
+        chosen = np.flatnonzero(np.bincount(blk, minlength=len(self.counts)))
+        where = blk if len(chosen) == len(self.counts) else np.searchsorted(chosen, blk)  # in ``chosen``
+        ok = self.ok[chosen]
+        if len(chosen) < _SPAN_BLOCKS:  # a few blocks: unpickled sooner than read with numpy
+            ok[:] = False
+        start = np.zeros(len(docs), dtype=np.int64)
+        length = np.zeros(len(docs), dtype=np.int64)
+        buf = np.zeros(0, dtype=np.uint8)
+        if ok.any():
+            picked = chosen.tolist()
+            if len(picked) == len(self.counts) and self.joined is not None:
+                buf = self.joined
+            else:
+                buf = np.frombuffer(b"".join([self.datas[i] for i in picked]), dtype=np.uint8)
+            lens = np.fromiter((len(self.datas[i]) for i in picked), dtype=np.int64, count=len(picked))
+            starts = np.cumsum(lens) - lens
+            cnt = np.array([self.counts[i] for i in picked], dtype=np.int64)
+            mark, base = starts + self.mark[chosen], self.base[chosen]
+            ok, block_start, block_length = _value_spans(buf, starts, lens, cnt, ok, mark, base)
+            first = np.cumsum(cnt) - cnt  # among the chosen blocks' postings
+            local = first[where] + (at - self.first[blk])
+            start, length = block_start[local], block_length[local]
+        slow = np.flatnonzero(~ok[where])
+        if len(slow):  # these documents' blocks unpickled, their values put after the blocks'
+            unpickled: dict[int, Any] = {}
+            raw = []
+            for i, k in zip(blk[slow].tolist(), (at - self.first[blk])[slow].tolist(), strict=True):
+                values = unpickled.get(i)
+                if values is None:
+                    data = self.datas[i]
+                    values = data if isinstance(data, list) else _load_block(data, self.counts[i], True)[2]
+                    if values is None or isinstance(values, bytes):
+                        raise Unsupported("fixed-size posting values")
+                    if len(values) != self.counts[i]:
+                        raise Unsupported("posting values do not line up")
+                    unpickled[i] = values
+                raw.append(_value_bytes(values[k]))
+            extra = np.fromiter(map(len, raw), dtype=np.int64, count=len(raw))
+            start[slow] = len(buf) + np.cumsum(extra) - extra
+            length[slow] = extra
+            buf = np.concatenate((buf, np.frombuffer(b"".join(raw), dtype=np.uint8)))
+        return _positions_at(buf, start, length)
+
+
+def _read_spans(postfile: Any, offset: int, length: int, restrict: np.ndarray | None) -> _Spans:
+    """The blocks of a W3 posting list that may hold one of ``restrict``, inflated whole once, with
+    their ids and weights (see :func:`_read_blocks`): long lists read with numpy, short ones
+    unpickled."""
+    buf, blocks = _list_blocks(_read_at(postfile, offset, length))
+    picked = _pick(blocks, restrict)
+    datas = [
+        zlib.decompress(buf[start:stop]) if comp else buf[start:stop] for _, _, _, comp, start, stop in picked
+    ]
+    counts = [b[1] for b in picked]
+    numpy_read = len(picked) >= _ARRAY_BLOCKS
+    if numpy_read:
+        flat, weights, joined, ok, mark, base = _ids_and_weights(datas, counts, values=True)
+    else:
+        flat, weights = _unpickled_ids_and_weights(datas, counts)
+    _relative_to_blocks(flat, counts, picked)
+    out = _Spans(np.cumsum(flat), weights, datas, counts)
+    if numpy_read:
+        lens = np.fromiter(map(len, datas), dtype=np.int64, count=len(datas))
+        out.joined, out.ok, out.mark, out.base = joined, ok, mark - (np.cumsum(lens) - lens), base
+    return out
+
+
+#: From this many blocks holding a phrase's documents on, their values are found with numpy.
+_SPAN_BLOCKS = 8
+
+#: A protocol 4 block's values (``segment.ArraySegmentWriter``): after their MARK, one item a
+#: posting, each a ``SHORT_BINBYTES`` (``C``, a length byte, the value) then ``MEMOIZE``, or a
+#: ``BINGET`` (``h``, a memo number) of an equal value earlier in the block; then this end.
+_SHORT_BINBYTES, _BINGET = ord("C"), ord("h")
+_BLOCK_END = b"t\x94\x87\x94."
+#: How every ``Positions`` value's pickle (a protocol 2 list) starts, 4 bytes into the value.
+_VALUE_PICKLE = b"\x80\x02]q\x00"
+
+
+def _value_spans(
+    b: np.ndarray,
+    starts: np.ndarray,
+    lens: np.ndarray,
+    cnt: np.ndarray,
+    ok: np.ndarray,
+    mark: np.ndarray,
+    base: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each posting's value lies in the blocks' joined bytes ``b``, found with numpy: the
+    blocks still ``ok`` and, over all postings (zero outside those blocks), start and length.
+
+    The values are found by the start of their pickle (those five bytes cannot occur elsewhere in
+    the values of a well-formed block); then every byte between them must be ``BINGET`` pairs of
+    earlier values, every value ``C <len> ... MEMOIZE``, and the items as many as the postings:
+    a block failing any of that is left to the caller to unpickle.
+    """
+    n = len(starts)
+    last = len(b) - 1
+
+    def raw(offset: np.ndarray) -> np.ndarray:  # offsets are never negative
+        return b[np.minimum(offset, last)]
+
+    ends = starts + lens
+    r0, r1 = mark + 1, ends - len(_BLOCK_END)  # the items lie in [r0, r1)
+    ok = ok & (r1 >= r0)
+    for j, ch in enumerate(_BLOCK_END):
+        ok &= raw(r1 + j) == ch
+    hit = np.flatnonzero(b == _VALUE_PICKLE[0])
+    for j, ch in enumerate(_VALUE_PICKLE[1:], 1):
+        hit = hit[raw(hit + j) == ch]
+    s = hit - 6  # the item: C, the length, the 4-byte count, the pickle (blocks start at 0)
+    # each item's block: the blocks' starts looked up among the items, the fewer (any item
+    # before the first block's start is counted in it, then left out with what precedes r0)
+    edges = np.searchsorted(s, starts)
+    edges[0] = 0
+    blk = np.repeat(np.arange(n), np.diff(np.append(edges, len(s))))
+    inside = ok[blk] & (s >= r0[blk]) & (s < r1[blk])
+    s, blk = s[inside], blk[inside]
+    size = raw(s + 1).astype(np.int64)
+    stop = s + 2 + size + 1  # past the MEMOIZE
+    bad = (raw(s) != _SHORT_BINBYTES) | (raw(stop - 1) != _MEMOIZE) | (stop > r1[blk])
+    # what lies between items: from the block's start or the item before, to this item
+    first_of_block = np.ones(len(s), dtype=bool)
+    first_of_block[1:] = blk[1:] != blk[:-1]
+    prev = np.empty(len(s), dtype=np.int64)
+    prev[1:] = stop[:-1]
+    prev[first_of_block] = r0[blk[first_of_block]]
+    gap = s - prev
+    bad |= (gap < 0) | (gap % 2 == 1)
+    lits = np.bincount(blk, minlength=n)
+    tail_from = r0.copy()  # after each block's last item
+    last_of_block = np.ones(len(s), dtype=bool)
+    last_of_block[:-1] = blk[:-1] != blk[1:]
+    tail_from[blk[last_of_block]] = stop[last_of_block]
+    tail = r1 - tail_from
+    bad_block = np.zeros(n, dtype=bool)
+    bad_block[blk[bad]] = True
+    bad_block |= (tail < 0) | (tail % 2 == 1)
+    gapped = np.flatnonzero(gap)  # few: only equal values make BINGETs
+    gets = np.bincount(blk[gapped], weights=np.maximum(gap[gapped], 0) // 2, minlength=n).astype(np.int64)
+    gets += np.maximum(tail, 0) // 2
+    bad_block |= lits + gets != cnt
+    ok &= ~bad_block
+    # the BINGETs: each must name a value earlier in its block
+    lit_first = np.cumsum(lits) - lits  # each block's first item among ``s``
+    half = np.where(ok[blk[gapped]], gap[gapped] // 2, 0)
+    tail_half = np.where(ok, tail // 2, 0)
+    g = np.concatenate((np.repeat(prev[gapped], half), np.repeat(tail_from, tail_half)))
+    g += 2 * np.concatenate((_segment_arange(half), _segment_arange(tail_half)))
+    g_blk = np.concatenate((np.repeat(blk[gapped], half), np.repeat(np.arange(n), tail_half)))
+    order = np.argsort(g, kind="stable")
+    g, g_blk = g[order], g_blk[order]
+    rank = raw(g + 1).astype(np.int64) - base[g_blk]  # the value's number among its block's values
+    before = np.searchsorted(s, g) - lit_first[g_blk]  # values of the block before this BINGET
+    broken = (raw(g) != _BINGET) | (rank < 0) | (rank >= before)
+    if broken.any():
+        ok[g_blk[broken]] = False
+    # the postings of the good blocks, in order: values and BINGETs merged by where they lie
+    target = lit_first[g_blk] + rank
+    total = int(cnt.sum())
+    start = np.zeros(total, dtype=np.int64)
+    length = np.zeros(total, dtype=np.int64)
+    if ok.all():
+        # a value's posting: the items before it, its own and the BINGETs before it (those in the
+        # gaps up to its own, and after the last value of each block before its own)
+        gets_before = np.zeros(len(s), dtype=np.int64)
+        gets_before[gapped] = half
+        np.cumsum(gets_before, out=gets_before)
+        lit_at = np.arange(len(s)) + gets_before + (np.cumsum(tail_half) - tail_half)[blk]
+        get_at = np.arange(len(g)) + np.searchsorted(s, g)
+    else:
+        keep = ok[blk]
+        s, size = s[keep], size[keep]
+        g_keep = ok[g_blk]
+        g, target = g[g_keep], target[g_keep]
+        # ``target`` counted every block's values: renumber among the good blocks' values
+        target = np.cumsum(keep)[target] - 1
+        posting = np.flatnonzero(np.repeat(ok, cnt))
+        lit_at = posting[np.arange(len(s)) + np.searchsorted(g, s)]
+        get_at = posting[np.arange(len(g)) + np.searchsorted(s, g)]
+    start[lit_at] = s + 2
+    length[lit_at] = size
+    start[get_at] = s[target] + 2
+    length[get_at] = size[target]
+    return ok, start, length
 
 
 class Evaluator:
@@ -651,7 +859,7 @@ class Evaluator:
     def _node(self, q: wq.Query, seg: Segment, restrict: np.ndarray | None = None) -> Result:
         kind = type(q)
         if kind is wq.Term:
-            return self._term(q, seg, restrict=restrict)[:2]
+            return self._term(q, seg, restrict)
         if kind is Phrase:
             return self._phrase(q, seg, restrict)
         if kind is wq.And:
@@ -680,24 +888,17 @@ class Evaluator:
         except ValueError:
             return None
 
-    def _term(
-        self,
-        q: wq.Term,
-        seg: Segment,
-        values: bool = False,
-        restrict: np.ndarray | None = None,
-        loaded: dict[Any, Any] | None = None,
-    ) -> tuple[Any, ...]:
+    def _term(self, q: wq.Term, seg: Segment, restrict: np.ndarray | None = None) -> Result:
         if q.minquality:
             raise Unsupported("Term.minquality")
         tbytes = self._term_bytes(q.fieldname, q.text)
         info = None if tbytes is None else seg.info(q.fieldname, tbytes)
         if info is None:
-            return (*_empty(), [])
-        ids, weights, vals = seg.postings(info, values, restrict, loaded)
+            return _empty()
+        ids, weights = seg.postings(info, restrict)
         scores = self._bm25(q.fieldname, tbytes, ids, weights, seg)
         scores = scores if q.boost == 1.0 else scores * q.boost
-        return ids, scores, vals
+        return ids, scores
 
     def _bm25(self, fieldname: str, tbytes: bytes, ids: np.ndarray, tf: np.ndarray, seg: Segment) -> Any:
         """``whoosh.scoring.bm25`` for every posting, operation for operation."""
@@ -802,22 +1003,26 @@ class Evaluator:
                 return _empty()
             words.append(tbytes)
             infos.append(info)
-        # Rarest word first; the others are read only in the blocks of the documents left. Then
-        # the positions, only in the blocks of the documents holding every word.
+        # Rarest word first; the others are read only in the blocks of the documents left. Each
+        # list's blocks are inflated once, for the doc numbers and then the positions of the
+        # documents holding every word.
         terms: list[Any] = [None] * len(words)
-        loaded: dict[Any, Any] = {}  # this phrase's blocks, unpickled once for both passes
+        spans: list[Any] = [None] * len(words)
         order = sorted(range(len(words)), key=lambda i: infos[i].doc_frequency())
         for i in order:
-            terms[i] = self._term(wq.Term(fieldname, words[i]), seg, restrict=restrict, loaded=loaded)
-            found = terms[i][0]
-            restrict = found if restrict is None else np.intersect1d(restrict, found, assume_unique=True)
+            spans[i] = read = seg.phrase_postings(infos[i], restrict)
+            ids, weights = read.ids, read.weights
+            keep = seg.kept(ids, restrict)
+            if keep is not None:
+                ids, weights = ids[keep], weights[keep]
+            terms[i] = ids, self._bm25(fieldname, words[i], ids, weights, seg)
+            restrict = ids  # within ``restrict`` when there was one
             if len(restrict) == 0:
                 return _empty()
-        docs, scores = _binary_tree(_intersect, [(t[0], t[1]) for t in terms])
+        docs, scores = _binary_tree(_intersect, terms)
         if len(docs) == 0:
             return _empty()
-        positions = [seg.postings(info, True, docs, loaded, filtered=False) for info in infos]
-        keep = _phrase_docs(docs, positions)
+        keep = _phrase_docs(docs, [read.positions(docs) for read in spans])
         return self._boosted((docs[keep], scores[keep]), q.boost)
 
 
@@ -826,6 +1031,9 @@ class Evaluator:
 #: under 256), ``e`` (one delta: ``K<byte>a``), and a final ``.`` that may be cut off.
 _LIST_HEADER = np.frombuffer(b"\x80\x02]q\x00", dtype=np.uint8)
 _K, _M, _J, _MARK, _APPENDS, _APPEND = (ord(c) for c in "KMJ(ea")
+#: Bytes an int of a value takes with its opcode (K, M, J); a bad opcode fails the value anyway.
+_OPCODE_SIZE = np.full(256, 2, dtype=np.int64)
+_OPCODE_SIZE[[_M, _J]] = [3, 5]
 #: Values with up to this many positions and ints over a byte are read a position a step.
 _WALK_MAX = 256
 
@@ -840,24 +1048,8 @@ def _segment_arange(counts: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
-def _joined(values: list[Any]) -> tuple[bytes, list[Any]]:
-    """Posting values as read by :func:`_load_block` (latin-1 text, or bytes where a block was
-    fully unpickled), joined into one byte string with one encode; and the values."""
-    try:
-        return "".join(values).encode("latin-1"), values
-    except TypeError:  # text and bytes mixed
-        raw = [_value_bytes(v) for v in values]
-        return b"".join(raw), raw
-
-
-_SLICE_START = operator.attrgetter("start")
-
-
-def _positions(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of each posting's value, flattened, with how many each posting has.
-
-    Most values hold only one-byte deltas: those are read with numpy straight from the joined
-    bytes (every byte the layout fixes is checked); any other is unpickled.
+def _positions(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of each posting value (``Positions.encode``), flattened, with how many each has.
 
     >>> from whoosh.formats import Positions
     >>> f = Positions()
@@ -865,29 +1057,39 @@ def _positions(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     >>> pos.tolist(), n.tolist()
     ([3, 0, 5, 300, 301, 7, 9], [1, 4, 2])
     """
-    n = len(values)
+    lens = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    return _positions_at(np.frombuffer(b"".join(values), dtype=np.uint8), np.cumsum(lens) - lens, lens)
+
+
+def _positions_at(buf: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the values at ``starts`` (``lens`` bytes each) in ``buf``, flattened, with how
+    many each has.
+
+    Most values hold only one-byte deltas: those are read with numpy straight from the bytes
+    (every byte the layout fixes is checked); any other is unpickled.
+    """
+    n = len(starts)
     if n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    try:
-        joined = b"".join(values)
-    except TypeError:  # latin-1 text from _load_block
-        joined, values = _joined(values)
-    buf = np.frombuffer(joined, dtype=np.uint8)
-    lens = np.fromiter(map(len, values), dtype=np.int64, count=n)  # a latin-1 str: one char a byte
-    starts = np.cumsum(lens) - lens
     ok = lens >= 12
     at = np.where(ok, starts, 0)
-    b = buf.astype(np.int64)
+    if len(buf) < 16:
+        buf = np.concatenate((buf, np.zeros(16, dtype=np.uint8)))
+    last = len(buf) - 1
 
     def byte(offset: np.ndarray) -> np.ndarray:
-        return b[np.minimum(offset, len(b) - 1)]
+        return buf[np.minimum(offset, last)].astype(np.int64)
 
-    count = (byte(at) << 24) | (byte(at + 1) << 16) | (byte(at + 2) << 8) | byte(at + 3)
+    # the count and the first four bytes of the pickle, through a view with an 8-byte big-endian
+    # word starting at every byte: one gather
+    words = np.ndarray((len(buf) - 7,), dtype=">u8", buffer=buf, strides=(1,))
+    head = words[np.minimum(at, len(buf) - 8)]
+    count = (head >> np.uint64(32)).astype(np.int64)
     multi = (count > 1).astype(np.int64)
     dot = (byte(at + lens - 1) == ord(".")).astype(np.int64)
     ok &= count > 0
-    for j, expected in enumerate(_LIST_HEADER.tolist()):
-        ok &= byte(at + 4 + j) == expected
+    ok &= (head & np.uint64(0xFFFFFFFF)) == int.from_bytes(_LIST_HEADER[:4].tobytes(), "big")
+    ok &= byte(at + 8) == _LIST_HEADER[4]
     ok &= (multi == 0) | (byte(at + 9) == _MARK)
     first = at + 9 + multi  # the first int's opcode
     framed = ok.copy()  # the header is right; the ints may be wider than a byte
@@ -895,13 +1097,13 @@ def _positions(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     ok &= byte(at + lens - 1 - dot) == np.where(multi == 1, _APPENDS, _APPEND)
     lengths = np.where(ok, count, 0)
     op = np.repeat(first, lengths) + 2 * _segment_arange(lengths)
-    bad_op = b[op] != _K
+    bad_op = buf[op] != _K
     if bad_op.any():  # a K slot holding something else: read those values another way
         owner = np.repeat(np.arange(n), lengths)
         ok[np.unique(owner[bad_op])] = False
         lengths = np.where(ok, count, 0)
         op = np.repeat(first, lengths) + 2 * _segment_arange(lengths)
-    deltas = b[op + 1]
+    deltas = buf[op + 1].astype(np.int64)
     # Values with wider ints (K, M or J opcodes: 1, 2 or 4 bytes), walked all at once, one int
     # a step; long ones (or pickle's 1,000-item batches) are unpickled.
     walk = np.flatnonzero(framed & ~ok & (count <= _WALK_MAX))
@@ -918,13 +1120,18 @@ def _positions(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
             if len(act) == 0:
                 break
             c = cursor[act]
-            code = byte(c)
-            one, two, four = code == _K, code == _M, code == _J
-            value = byte(c + 1) + np.where(two | four, byte(c + 2) << 8, 0)
-            value += np.where(four, (byte(c + 3) << 16) + (byte(c + 4) << 24), 0)
+            code = buf[np.minimum(c, last)]
+            value = byte(c + 1)
+            wide = np.flatnonzero(code != _K)
+            if len(wide):
+                cw = c[wide]
+                value[wide] += byte(cw + 2) << 8
+                four = wide[code[wide] == _J]
+                if len(four):
+                    value[four] += (byte(c[four] + 3) << 16) + (byte(c[four] + 4) << 24)
+                good[act[(code != _K) & (code != _M) & (code != _J)]] = False
             walked_deltas[dest[act] + j] = value
-            cursor[act] = c + np.where(one, 2, np.where(two, 3, 5))
-            good[act[~(one | two | four)]] = False
+            cursor[act] = c + _OPCODE_SIZE[code]
         ends = at[walk] + lens[walk] - 1 - dot[walk]  # where the closing e / a must be
         good &= (cursor == ends) & (byte(cursor) == np.where(multi[walk] == 1, _APPENDS, _APPEND))
         walked[walk[good]] = True
@@ -934,7 +1141,9 @@ def _positions(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     slow = np.flatnonzero(~ok & ~walked).tolist()
     lists = []
     if slow:
-        raw = [_value_bytes(values[i]) for i in slow]
+        raw = [
+            buf[a : a + m].tobytes() for a, m in zip(starts[slow].tolist(), lens[slow].tolist(), strict=True)
+        ]
         lists = [pickle.loads(v[4:] if v.endswith(b".") else v[4:] + b".") for v in raw]
         lengths[slow] = [len(x) for x in lists]
     if len(walk) or slow:
@@ -950,20 +1159,17 @@ def _positions(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     return running - np.repeat(before, lengths), lengths
 
 
-def _phrase_docs(docs: np.ndarray, terms: list[Any]) -> np.ndarray:
-    """Which of ``docs`` (all holding every word) have word i at position p + i for some p."""
+def _phrase_docs(docs: np.ndarray, per_word: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Which of ``docs`` (all holding every word) have word i at position p + i for some p, given
+    each word's positions in each document (flattened, and how many a document has)."""
     keys = None
     stride = 0
-    per_word = []
-    for ids, _weights, vals in terms:
-        idx = np.searchsorted(ids, docs)
-        pos, lengths = _positions(list(map(vals.__getitem__, idx.tolist())))
-        per_word.append((pos, lengths))
+    for pos, _lengths in per_word:
         if len(pos):
-            stride = max(stride, int(pos.max()) + 2 * len(terms) + 1)
+            stride = max(stride, int(pos.max()) + 2 * len(per_word) + 1)
     for i, (pos, lengths) in enumerate(per_word):
         owner = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
-        k = owner * stride + (pos - i + len(terms))
+        k = owner * stride + (pos - i + len(per_word))
         if len(k) > 1 and not bool((k[1:] > k[:-1]).all()):  # positions rise within a posting
             k = np.unique(k)
         if keys is None:
