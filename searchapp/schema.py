@@ -26,7 +26,8 @@ from searchapp.analysis import english_analyzer, english_positions, surface_anal
 
 #: 2: generations carry the story side files (``sketches.npz``, ``stories.json``, see ``stories``).
 #: 3: ``surfaces`` also holds the confusable-consonant keys of ``names.keys.name_keys`` (Dammam ~ Damman).
-SCHEMA_VERSION = 3
+#: 4: ``name_keys`` reads an initial u before a vowel, and "ouo", as a waw (Uarzazat ~ Ouarzazate).
+SCHEMA_VERSION = 4
 
 #: Title words count this many times a body word in BM25F.
 TITLE_BOOST = 2.5
