@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 from whoosh import index as whoosh_index
+from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
 from searchapp.document import build_document
@@ -62,6 +63,30 @@ Task = tuple[str, int, int]
 
 #: Posting buffer of the parent's writer (it merges small old segments) before it spills to disk.
 WRITER_LIMITMB = 192
+
+#: An old segment with fewer live documents than this is merged into the parent's new one.
+SMALL_SEGMENT = 5_000
+
+
+def merge_small_segments(writer: SegmentWriter, segments: list[Any]) -> list[Any]:
+    """Whoosh's merge policy for a commit: merges the segments with few live documents (left by
+    small reindexes, or mostly replaced) and returns the rest, kept as they are.
+
+    Whoosh's own MERGE_SMALL decides by a Fibonacci rule on the segment count: at a million
+    articles (48 worker segments of about 21k documents) it merged 25 of them, half a million
+    documents rewritten in pure Python for a 1% change. Here the merge costs at most
+    :data:`SMALL_SEGMENT` documents a segment, and only segments that are small or mostly deleted.
+    """
+    small = [s for s in segments if s.doc_count() < SMALL_SEGMENT or 2 * s.doc_count() < s.doc_count_all()]
+    if len(small) < 2 and not any(s.has_deletions() for s in small):
+        return segments  # one small intact segment: nothing to gain by rewriting it
+    for segment in small:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        try:
+            writer.add_reader(reader)
+        finally:
+            reader.close()
+    return [s for s in segments if not any(s is m for m in small)]
 
 
 @dataclass
@@ -433,7 +458,7 @@ def reindex(
                     if parsed.filehash:
                         next_manifest[key] = {"hash": parsed.filehash, "ids": ids, "skips": skips}
                 # the MpWriter "multisegment" commit: merge small old segments, add the workers' as they are
-                final = writer._merge_segments(None, None, True)
+                final = writer._merge_segments(merge_small_segments, None, True)
                 if writer._added:
                     final.append(writer._finalize_segment())
                 else:
