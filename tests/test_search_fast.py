@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from searchapp import indexer
 from searchapp.indexer import reindex
 from searchapp.names import default_book
 from searchapp.search import GenerationSearcher
@@ -84,10 +85,12 @@ def fast_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(SAMPLE, articles)
     write_many(articles, files=4, per_file=80)
     index = warm_index_dir(root / "index")
-    reindex([articles], index, workers=1)
-    write_jsonl(articles / "batch-0001.jsonl", 80, 80, seed=99)  # rewritten: deletions, new segment
-    write_jsonl(articles / "extra.jsonl", 1000, 30)
-    reindex([articles], index, workers=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(indexer, "SMALL_SEGMENT", 10)  # keep these small segments, deletions and all
+        reindex([articles], index, workers=1)
+        write_jsonl(articles / "batch-0001.jsonl", 80, 80, seed=99)  # rewritten: deletions, new segment
+        write_jsonl(articles / "extra.jsonl", 1000, 30)
+        reindex([articles], index, workers=1)
     return index
 
 

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from whoosh import index as whoosh_index
 
-from searchapp import stories
+from searchapp import indexer, stories
 from searchapp.cli import main
 from searchapp.indexer import reindex
 from searchapp.ingest import Article, read_paths
@@ -330,9 +330,12 @@ def test_a_copy_arriving_later_joins_its_story(tmp_path: Path) -> None:
     assert sorted(SketchStore.load(gen).ids) == sorted(ids.values())  # type: ignore[union-attr]
 
 
-def test_stored_document_numbers_are_what_a_lookup_per_member_finds(tmp_path: Path) -> None:
+def test_stored_document_numbers_are_what_a_lookup_per_member_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """stories.json carries its members' document numbers so a server need not look each one up:
     they must be the live documents, also where an id was dropped as a duplicate or replaced."""
+    monkeypatch.setattr(indexer, "SMALL_SEGMENT", 2)  # keep the first segment, deletions and all
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     shutil.copytree(SAMPLE, corpus)
     fna = SAMPLES["001"].body
