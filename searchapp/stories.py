@@ -320,9 +320,8 @@ def copy_links(store: SketchStore) -> Links:
     )
     hashes, owner = (key >> np.uint64(32)).astype(np.uint32), (key & np.uint64(0xFFFFFFFF)).astype(np.int64)
     del key
-    starts = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1])))
+    df = _runs(hashes)[1]
     del hashes
-    df = np.diff(np.concatenate((starts, [len(owner)])))
     rare = (df >= 2) & (df <= RARE_DF)
     common = (df > RARE_DF) & (df <= DF_CAP)
     held = np.repeat(common, df)  # per posting: its hash is common
@@ -347,8 +346,7 @@ def copy_links(store: SketchStore) -> Links:
     del owner
     among = wide[cowner]
     hh, ho = chash[among], cowner[among]
-    hstarts = np.flatnonzero(np.concatenate(([True], hh[1:] != hh[:-1]))) if len(hh) else empty
-    hdf = np.diff(np.concatenate((hstarts, [len(hh)])))
+    hdf = _runs(hh)[1]
     by_common = lists(ho[np.repeat(hdf >= 2, hdf)], hdf[hdf >= 2])
     del among, hh, ho
     lsizes, lcommon = sizes[order], ncommon[order]
@@ -448,8 +446,7 @@ def _count_pairs(
             keys = np.repeat(members[rows].astype(np.int64) * n, counts)
             keys += members[_ragged(rows + 1, counts)]
             keys.sort()
-            cut = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-            shared = np.diff(np.concatenate((cut, [len(keys)])))
+            cut, shared = _runs(keys)
             keys = keys[cut]
             a, b = keys // n, keys % n
             wanted = keep(a, b, shared)
@@ -679,16 +676,15 @@ def relink(
     # by hash, then owner: one sort of a 64-bit key
     key = np.sort(slot[sel].astype(np.int64) * n + owner[sel])
     h, owner = key // n, key % n
-    starts = np.flatnonzero(np.concatenate(([True], h[1:] != h[:-1]))) if len(h) else np.zeros(0, np.int64)
-    df = np.diff(np.concatenate((starts, [len(h)])))
+    starts, df = _runs(h)
     gstart, gdf = np.repeat(starts, df), np.repeat(df, df)
     use = dirty[owner] & (gdf >= 2) & (gdf <= DF_CAP)
     x = np.repeat(owner[use], gdf[use])
     y = owner[_ragged(gstart[use], gdf[use])]
     ok = (x != y) & (~dirty[y] | (x < y))  # a pair of two dirty articles is counted from its first
     both = np.sort(np.minimum(x[ok], y[ok]) * n + np.maximum(x[ok], y[ok]))  # sorted: no np.unique hashing
-    first = np.flatnonzero(np.concatenate(([True], both[1:] != both[:-1]))) if len(both) else both
-    pairs, shared = both[first], np.diff(np.concatenate((first, [len(both)])))
+    first, shared = _runs(both)
+    pairs = both[first]
     a, b = pairs // n, pairs % n
     sizes = np.diff(new.offsets)
     small, large = np.minimum(sizes[a], sizes[b]), np.maximum(sizes[a], sizes[b])
@@ -717,7 +713,19 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     [1, 2, 3]
     """
     values = np.sort(values)
-    return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
+    return values[_runs(values)[0]]
+
+
+def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each run of equal values starts in sorted ``values``, and how long it is.
+
+    >>> [x.tolist() for x in _runs(np.array([2, 2, 5, 7, 7, 7]))], [len(x) for x in _runs(np.array([]))]
+    ([[0, 2, 3], [2, 1, 3]], [0, 0])
+    """
+    if not len(values):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+    return starts, np.diff(np.append(starts, len(values)))
 
 
 def _ragged(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
