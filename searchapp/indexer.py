@@ -77,7 +77,11 @@ def merge_small_segments(writer: SegmentWriter, segments: list[Any]) -> list[Any
     documents rewritten in pure Python for a 1% change. Here the merge costs at most
     :data:`SMALL_SEGMENT` documents a segment, and only segments that are small or mostly deleted.
     """
-    small = [s for s in segments if s.doc_count() < SMALL_SEGMENT or 2 * s.doc_count() < s.doc_count_all()]
+    small: list[Any] = []
+    kept: list[Any] = []
+    for segment in segments:
+        live = segment.doc_count()
+        (small if live < SMALL_SEGMENT or 2 * live < segment.doc_count_all() else kept).append(segment)
     if len(small) < 2 and not any(s.has_deletions() for s in small):
         return segments  # one small intact segment: nothing to gain by rewriting it
     for segment in small:
@@ -86,7 +90,7 @@ def merge_small_segments(writer: SegmentWriter, segments: list[Any]) -> list[Any
             writer.add_reader(reader)
         finally:
             reader.close()
-    return [s for s in segments if not any(s is m for m in small)]
+    return kept
 
 
 @dataclass
