@@ -149,7 +149,7 @@ class GenerationSearcher:
             self.reader = self.searcher.reader()
             ndocs = self.reader.doc_count_all()
             self.facets = FacetIndex.load(gen / FACETS, ndocs) or FacetIndex.build(self.reader)
-            self.stories = StoryTable.load(gen, self.reader, self.facets.ndocs)
+            self.stories = StoryTable.load(gen, self.facets.ndocs)
         except (OSError, EOFError, ValueError, KeyError) as exc:
             self.ix.close()
             raise IndexDamaged(gen.parent, f"{type(exc).__name__}: {exc}") from exc

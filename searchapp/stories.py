@@ -789,10 +789,10 @@ def _from_index(reader: Any, missing: Sequence[str]) -> list[tuple[str, int, np.
     return out
 
 
-def write_stories(gen: Path, stories: list[dict[str, Any]], reader: Any = None) -> None:
-    """``gen``'s stories, with their members' document numbers in ``reader`` (``gen``'s index) when
-    given: a server then opens the generation without a term lookup per member (150k at 1M
-    articles, each a seek in every segment)."""
+def write_stories(gen: Path, stories: list[dict[str, Any]], reader: Any) -> None:
+    """``gen``'s stories, with their members' document numbers in ``reader`` (``gen``'s index): a
+    server then opens the generation without a term lookup per member (150k at 1M articles, each
+    a seek in every segment)."""
     data: dict[str, Any] = {
         "format": FORMAT,
         "method": {
@@ -804,10 +804,9 @@ def write_stories(gen: Path, stories: list[dict[str, Any]], reader: Any = None) 
         },
         "stories": stories,
     }
-    if reader is not None:
-        docnums = _docnums(reader, {m for s in stories for m in s["members"]})
-        data["ndocs"] = reader.doc_count_all()
-        data["docnums"] = [[docnums.get(m, -1) for m in s["members"]] for s in stories]
+    docnums = _docnums(reader, {m for s in stories for m in s["members"]})
+    data["ndocs"] = reader.doc_count_all()
+    data["docnums"] = [[docnums.get(m, -1) for m in s["members"]] for s in stories]
     tmp = gen / (STORIES + ".tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     tmp.replace(gen / STORIES)
@@ -851,7 +850,7 @@ class StoryTable:
     member_docs: list[list[int]]  # per story: docnums in the record's member order
 
     @classmethod
-    def load(cls, gen: Path, reader: Any, ndocs: int) -> StoryTable:
+    def load(cls, gen: Path, ndocs: int) -> StoryTable:
         keys = np.arange(ndocs, dtype=np.int64)
         copies = np.ones(ndocs, dtype=np.int32)
         records: list[dict[str, Any]] = []
@@ -859,20 +858,13 @@ class StoryTable:
         try:
             data = json.loads((gen / STORIES).read_text(encoding="utf-8"))
         except FileNotFoundError:
-            data = {"format": FORMAT, "stories": []}
+            data = {"format": FORMAT, "stories": [], "docnums": [], "ndocs": ndocs}
         if data.get("format") != FORMAT:
-            data = {"stories": []}
-        known = data.get("docnums") if data.get("ndocs") == ndocs else None
-        for i, record in enumerate(data["stories"]):
-            if known is not None:
-                docs = [d for d in known[i] if d >= 0]
-            else:  # written without document numbers
-                docs = []
-                for article in record["members"]:
-                    try:
-                        docs.append(reader.first_id("id", article))
-                    except (KeyError, TermNotFound):
-                        continue
+            data = {"stories": [], "docnums": [], "ndocs": ndocs}
+        if data["ndocs"] != ndocs:
+            raise ValueError(f"{STORIES} numbers {data['ndocs']} documents, the index holds {ndocs}")
+        for record, numbers in zip(data["stories"], data["docnums"], strict=True):
+            docs = [d for d in numbers if d >= 0]
             if len(docs) < 2:
                 continue
             keys[docs] = ndocs + len(records)
