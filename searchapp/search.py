@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -255,13 +256,10 @@ class GenerationSearcher:
         if start >= len(docs):
             return []
         if req.sort != "relevance" or compiled.query is None:
-            key = ("order", "oldest" if req.sort == "oldest" else "newest")
-            ranked = self._everything.get(key) if everything else None
-            if ranked is None:
-                ranked = self._by_date(docs, req.sort == "oldest")
-                if everything:
-                    ranked.flags.writeable = False
-                    self._everything[key] = ranked
+            oldest = req.sort == "oldest"
+            ranked = self._for_everything(
+                everything, ("order", "oldest" if oldest else "newest"), lambda: self._by_date(docs, oldest)
+            )
             if req.collapse:
                 ranked = first_per_story(ranked, self.stories.keys)
             return [(int(d), None) for d in ranked[start:stop]]
@@ -277,6 +275,19 @@ class GenerationSearcher:
             scores = dict(ranked)
             return [(int(d), scores[int(d)]) for d in firsts[start:stop]]
         return ranked[start:stop]
+
+    def _for_everything(
+        self, everything: bool, key: tuple[str, str], compute: Callable[[], np.ndarray]
+    ) -> np.ndarray:
+        """``compute()``, kept (read-only) for the request for every article, which computes the
+        same arrays each time; any other request computes its own."""
+        if not everything:
+            return compute()
+        found = self._everything.get(key)
+        if found is None:
+            found = self._everything[key] = compute()
+            found.flags.writeable = False
+        return found
 
     def _by_date(self, docs: np.ndarray, oldest: bool) -> np.ndarray:
         dates = self.facets.dates[docs]
@@ -366,25 +377,23 @@ class GenerationSearcher:
 
     # --- facets -----------------------------------------------------------------------------------
 
+    def _facet_counts(self, req: SearchRequest, masks: _Masks, name: str) -> np.ndarray:
+        """Each value's count of the facet ``name`` over the matches of every other filter."""
+        table = self.facets.tables[name]
+        docs = np.flatnonzero(masks.all_but(name))
+        if req.count == "stories":
+            return count_stories(table.offsets, table.ords, len(table.values), docs, self.stories.keys)
+        return table.count(docs)
+
     def _facets(
         self, req: SearchRequest, masks: _Masks, everything: bool = False
     ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, str | None]]:
         out: dict[str, list[dict[str, Any]]] = {}
         more: dict[str, str | None] = {}
         for name in ("outlet", "agency", "entity"):
-            table = self.facets.tables[name]
-            counts = self._everything.get((name, req.count)) if everything else None
-            if counts is None:
-                docs = np.flatnonzero(masks.all_but(name))
-                if req.count == "stories":
-                    counts = count_stories(
-                        table.offsets, table.ords, len(table.values), docs, self.stories.keys
-                    )
-                else:
-                    counts = table.count(docs)
-                if everything:
-                    counts.flags.writeable = False
-                    self._everything[name, req.count] = counts
+            counts = self._for_everything(
+                everything, (name, req.count), lambda name=name: self._facet_counts(req, masks, name)
+            )
             selected = set(getattr(req, name))
             top = FACET_MORE if name in req.more else FACET_TOP
             entries: list[dict[str, Any]] = []
