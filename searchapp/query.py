@@ -250,17 +250,25 @@ class Compiler:
         return found
 
     def _matching_surfaces(self, text: str) -> list[str]:
-        """``surfaces`` terms whose spelling shares a key with ``text`` and passes spelling_match."""
+        """One ``surfaces`` term for each spelling that shares a key with ``text`` and passes
+        spelling_match.
+
+        A spelling is indexed under every one of its keys, each term with the same postings, so a
+        spelling found again under another key adds nothing but work: at a million articles a
+        four-word name found 117 terms for 13 spellings, each term looked up in every segment."""
         if text in self._surface_cache:
             return self._surface_cache[text]
         hits: list[str] = []
+        seen: set[str] = set()
         for key in sorted(name_keys(text)):
             prefix = key + KEY_SEP
             for term in self._expand("surfaces", prefix, MAX_SURFACES_PER_KEY):
                 term = term.decode("utf-8") if isinstance(term, bytes) else term
                 surface = term[len(prefix) :]
-                if spelling_match(text, surface):
-                    hits.append(term)
+                if surface not in seen:
+                    seen.add(surface)
+                    if spelling_match(text, surface):
+                        hits.append(term)
         self._surface_cache[text] = hits
         return hits
 

@@ -8,7 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from searchapp.analysis import KEY_SEP
 from searchapp.cli import main
+from searchapp.names import default_book
+from searchapp.query import Compiler, parse
+from searchapp.store import opened_current
 from tests.seed_queries import ALL, SEED_QUERIES
 
 
@@ -46,3 +50,19 @@ def test_result_says_which_spellings_matched(sample_index: Path) -> None:
     assert "Al-Qaryatain" in by_file["000"]
     assert "<mark>" not in data["results"][0]["snippet"]
     assert set(data["matched"]) >= {"Quaryatayn", "Al-Qaryatain"}
+
+
+def test_each_matched_spelling_is_one_term_of_the_query(sample_index: Path) -> None:
+    """A spelling is indexed under each of its keys with the same postings: the query keeps one."""
+    with opened_current(sample_index) as (_gen, ix), ix.reader() as reader:
+        keys_of: dict[str, int] = {}
+        for term in reader.lexicon("surfaces"):
+            surface = term.decode("utf-8").split(KEY_SEP, 1)[1]
+            keys_of[surface] = keys_of.get(surface, 0) + 1
+        compiled = Compiler(reader, default_book()).compile(parse("Qaryatayn"))
+        terms = [t for t in compiled.query.all_terms() if t[0] == "surfaces"]
+    spellings = [t[1].split(KEY_SEP, 1)[1] for t in terms]
+    assert sorted(spellings) == sorted(compiled.surfaces)
+    assert {"Quaryatayn", "Al-Qaryatain"} <= compiled.surfaces
+    # the case the rule is for: a matched spelling held under more than one key
+    assert max(keys_of[s] for s in spellings) > 1
