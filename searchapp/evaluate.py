@@ -37,6 +37,8 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
+from searchapp.arrays import distinct
+
 #: ``byte_to_length`` as a lookup table: Whoosh keeps field lengths as one quantised byte.
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
@@ -62,7 +64,7 @@ def _union(a: Result, b: Result) -> Result:
         return b
     if len(b[0]) == 0:
         return a
-    docs = np.union1d(a[0], b[0])
+    docs = distinct(np.concatenate((a[0], b[0])))
     scores = np.zeros(len(docs), dtype=np.float64)
     scores[np.searchsorted(docs, a[0])] += a[1]
     scores[np.searchsorted(docs, b[0])] += b[1]
@@ -968,7 +970,7 @@ class Evaluator:
         nonempty = [r for r in results if len(r[0])]
         if not nonempty:
             return _empty()
-        docs = np.unique(np.concatenate([r[0] for r in nonempty]))
+        docs = distinct(np.concatenate([r[0] for r in nonempty]))
         scores = np.zeros(len(docs), dtype=np.float64)
         for ids, s in nonempty:
             scores[np.searchsorted(docs, ids)] += s * boost

@@ -76,6 +76,8 @@ from typing import Any
 import numpy as np
 from whoosh.reading import TermNotFound
 
+from searchapp.arrays import distinct, runs
+
 SKETCHES = "sketches.npz"
 STORIES = "stories.json"
 SHINGLE = 3
@@ -320,7 +322,7 @@ def copy_links(store: SketchStore) -> Links:
     )
     hashes, owner = (key >> np.uint64(32)).astype(np.uint32), (key & np.uint64(0xFFFFFFFF)).astype(np.int64)
     del key
-    df = _runs(hashes)[1]
+    df = runs(hashes)[1]
     del hashes
     rare = (df >= 2) & (df <= RARE_DF)
     common = (df > RARE_DF) & (df <= DF_CAP)
@@ -346,7 +348,7 @@ def copy_links(store: SketchStore) -> Links:
     del owner
     among = wide[cowner]
     hh, ho = chash[among], cowner[among]
-    hdf = _runs(hh)[1]
+    hdf = runs(hh)[1]
     by_common = lists(ho[np.repeat(hdf >= 2, hdf)], hdf[hdf >= 2])
     del among, hh, ho
     lsizes, lcommon = sizes[order], ncommon[order]
@@ -446,7 +448,7 @@ def _count_pairs(
             keys = np.repeat(members[rows].astype(np.int64) * n, counts)
             keys += members[_ragged(rows + 1, counts)]
             keys.sort()
-            cut, shared = _runs(keys)
+            cut, shared = runs(keys)
             keys = keys[cut]
             a, b = keys // n, keys % n
             wanted = keep(a, b, shared)
@@ -650,7 +652,7 @@ def relink(
     gone = np.ones(len(old.ids), dtype=bool)
     gone[kept] = False
     came, went = _rows(new, np.flatnonzero(dirty)), _rows(old, np.flatnonzero(gone))
-    touched = _distinct(np.concatenate((went, came)))
+    touched = distinct(np.concatenate((went, came)))
     slot, owner = _holders(new, touched)  # slot: the posting's hash, as a position in touched
 
     def count(found: np.ndarray) -> np.ndarray:
@@ -676,14 +678,14 @@ def relink(
     # by hash, then owner: one sort of a 64-bit key
     key = np.sort(slot[sel].astype(np.int64) * n + owner[sel])
     h, owner = key // n, key % n
-    starts, df = _runs(h)
+    starts, df = runs(h)
     gstart, gdf = np.repeat(starts, df), np.repeat(df, df)
     use = dirty[owner] & (gdf >= 2) & (gdf <= DF_CAP)
     x = np.repeat(owner[use], gdf[use])
     y = owner[_ragged(gstart[use], gdf[use])]
     ok = (x != y) & (~dirty[y] | (x < y))  # a pair of two dirty articles is counted from its first
     both = np.sort(np.minimum(x[ok], y[ok]) * n + np.maximum(x[ok], y[ok]))  # sorted: no np.unique hashing
-    first, shared = _runs(both)
+    first, shared = runs(both)
     pairs = both[first]
     a, b = pairs // n, pairs % n
     sizes = np.diff(new.offsets)
@@ -704,28 +706,6 @@ def relink(
         np.concatenate((old.links.shared[stay], shared[ok])).astype(np.int64)[order],
         np.concatenate((old.links.mutual[stay], (shared >= CONTAINMENT * large)[ok])).astype(bool)[order],
     )
-
-
-def _distinct(values: np.ndarray) -> np.ndarray:
-    """Sorted distinct values (a sort is quicker here than ``np.unique``'s hashing).
-
-    >>> _distinct(np.array([3, 1, 3, 2], dtype=np.uint32)).tolist()
-    [1, 2, 3]
-    """
-    values = np.sort(values)
-    return values[_runs(values)[0]]
-
-
-def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where each run of equal values starts in sorted ``values``, and how long it is.
-
-    >>> [x.tolist() for x in _runs(np.array([2, 2, 5, 7, 7, 7]))], [len(x) for x in _runs(np.array([]))]
-    ([[0, 2, 3], [2, 1, 3]], [0, 0])
-    """
-    if not len(values):
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
-    return starts, np.diff(np.append(starts, len(values)))
 
 
 def _ragged(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
