@@ -260,6 +260,7 @@ class Compiler:
             return self._surface_cache[text]
         hits: list[str] = []
         seen: set[str] = set()
+        as_spelt = self.book.only_as_spelt(text)
         for key in sorted(name_keys(text)):
             prefix = key + KEY_SEP
             for term in self._expand("surfaces", prefix, MAX_SURFACES_PER_KEY):
@@ -267,7 +268,7 @@ class Compiler:
                 surface = term[len(prefix) :]
                 if surface not in seen:
                     seen.add(surface)
-                    if spelling_match(text, surface):
+                    if surface.casefold() == text.casefold() if as_spelt else spelling_match(text, surface):
                         hits.append(term)
         self._surface_cache[text] = hits
         return hits

@@ -66,3 +66,12 @@ def test_each_matched_spelling_is_one_term_of_the_query(sample_index: Path) -> N
     assert {"Quaryatayn", "Al-Qaryatain"} <= compiled.surfaces
     # the case the rule is for: a matched spelling held under more than one key
     assert max(keys_of[s] for s in spellings) > 1
+
+
+@pytest.mark.parametrize(("query", "name"), [("average", "Iraq"), ("averages", "Iraq")])
+def test_an_english_word_is_not_a_spelling_of_a_name(sample_index: Path, query: str, name: str) -> None:
+    """spelling_match takes "average" for a spelling of Iraq (and "services" of Syracuse): a query
+    word that is an English word naming nothing known matches names only as spelt."""
+    assert sources(sample_index, name) >= {"004"}
+    assert sources(sample_index, query) == set()
+    assert sources(sample_index, "Iraq average") == set()

@@ -159,15 +159,31 @@ class NameBook:
             ]
         return out
 
+    def only_as_spelt(self, text: str) -> bool:
+        """Whether query *text* is ordinary English words that name nothing known: a spelling variant
+        of such a word is another word ("average" ~ Iraq, "services" ~ Syracuse, "cut" ~ Kut), so
+        it matches names only as spelt, as such words count as names in articles only literally.
+
+        >>> book = default_book()
+        >>> [book.only_as_spelt(w) for w in ("average", "cut", "Mosul", "islamic state", "Karyatein")]
+        [True, True, False, False, False]
+        """
+        return self._ordinary(text) and not self.lookup(text)
+
+    def _ordinary(self, text: str) -> bool:
+        words = text.split()
+        return bool(words) and all(is_ordinary(w, self.gaz.lexicon) for w in words)
+
     def lookup(self, text: str) -> list[Entity]:
-        """Known entities (alias table, countries, gazetteer) that the query *text* names, in any spelling."""
+        """Known entities (alias table, countries, gazetteer) that the query *text* names, in any spelling;
+        ordinary English words name them only as spelt."""
         text = " ".join(text.split())
         if not text:
             return []
         found: list[Entity] = []
         toks = tokenize(text, self.gaz.lexicon)
         if toks:
-            al = self.extractor.match_alias(toks, 0, query=True)
+            al = self.extractor.match_alias(toks, 0, query=True, loose=not self._ordinary(text))
             if al and al[0] == len(toks):
                 found.append(self.entities[al[1]])
         if found:

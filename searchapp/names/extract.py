@@ -200,6 +200,10 @@ def tok_eq(text_tok: str, alias_tok: str) -> bool:
     return len(text_tok) >= 5 and spelling_match(text_tok, alias_tok)
 
 
+def _same_norm(text_tok: str, alias_tok: str) -> bool:
+    return tok_norm(text_tok) == tok_norm(alias_tok)
+
+
 @dataclass(frozen=True)
 class Cand:
     start: int  # token index
@@ -237,8 +241,11 @@ class Extractor:
         )
 
     # ------------------------------------------------------------------ aliases
-    def match_alias(self, toks: list[Tok], i: int, query: bool = False) -> tuple[int, int] | None:
-        """Longest alias at token i: (end token index, entity index)."""
+    def match_alias(
+        self, toks: list[Tok], i: int, query: bool = False, loose: bool = True
+    ) -> tuple[int, int] | None:
+        """Longest alias at token i: (end token index, entity index); without ``loose``, only an
+        alias spelt the same way (up to case and canonical form), not a spelling variant of it."""
         t = toks[i]
         best: tuple[int, int] | None = None
         for forms, ent in self.cs_index.get(t.text, ()):
@@ -261,7 +268,8 @@ class Extractor:
                 break
             if i + n > len(toks) or any(not toks[i + k].link_before for k in range(1, n)):
                 continue
-            if all(tok_eq(toks[i + k].text, forms[k]) for k in range(n)):
+            same = tok_eq if loose else _same_norm
+            if all(same(toks[i + k].text, forms[k]) for k in range(n)):
                 best = (i + n, ent)
                 break
         return best
