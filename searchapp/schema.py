@@ -27,7 +27,8 @@ from searchapp.analysis import english_analyzer, english_positions, surface_anal
 #: 2: generations carry the story side files (``sketches.npz``, ``stories.json``, see ``stories``).
 #: 3: ``surfaces`` also holds the confusable-consonant keys of ``names.keys.name_keys`` (Dammam ~ Damman).
 #: 4: ``name_keys`` reads an initial u before a vowel, and "ouo", as a waw (Uarzazat ~ Ouarzazate).
-SCHEMA_VERSION = 4
+#: 5: the Arabic article standing alone ("al", "el") is a stop word of the full-text fields.
+SCHEMA_VERSION = 5
 
 #: Title words count this many times a body word in BM25F.
 TITLE_BOOST = 2.5
