@@ -143,6 +143,7 @@ DIFFERENT = [
     ("Arafat", "Rafat"),
     ("Asafi", "Safi"),
     ("Kut", "Ghat"),
+    ("Qadmus", "Ghadamis"),
     ("Samā’il", "Sumayl"),
     ("Ash Shuqayrah", "Ash Shuqayri"),
     ("Al Mazyūnah", "Al Mazzūnah"),

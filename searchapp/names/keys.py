@@ -734,7 +734,7 @@ def _dropped_initial_vowel(x: str, y: str) -> bool:
 
 
 QK_MISMATCH = 0.3
-GH_MISMATCH = 0.45  # over a 2-consonant name's threshold (0.3) alone: Kut / Ghat
+GH_MISMATCH = 1.0  # ghayn against qaf or kaf: two consonants, as much as any other consonant change
 AYN_DROPPED = 0.25
 JIM_AS_UVULAR = 0.3
 _AYN_MARKS = "'`\u2018\u2019\u02bf\u02be"
@@ -883,11 +883,12 @@ def _qk_mismatch(a: str, b: str) -> float:
     """The cost of two names spelling one k-class consonant with letters of two Arabic consonants (0.0: none).
     The folding merges them, since outlets write ق as k (Karyatein, Rakka) and g stands for ق, ج or غ by
     region, but English and scholarly spellings keep q for ق and k for ك, so near the threshold the letters
-    tell names apart (Burqa / Barka, Qasr / Kasra). gh against q or k costs more: writing غ as q or k, or ق
-    as gh, is no convention of English or French spelling (Qadmus / Ghadamis, Kut / Ghat, Boghe / Buqʿah).
+    tell names apart (Burqa / Barka, Qasr / Kasra). gh against q or k costs a whole consonant: writing غ as q
+    or k, or ق as gh, is no convention of English or French spelling, so the two spell two letters however
+    long the name (Qadmus / Ghadamis, Kut / Ghat, Boghe / Buqʿah).
 
     >>> _qk_mismatch("Burqah", "Barka"), _qk_mismatch("Qadmus", "Ghadamis"), _qk_mismatch("Kut", "Ghat")
-    (0.3, 0.45, 0.45)
+    (0.3, 1.0, 1.0)
     >>> _qk_mismatch("Raqqa", "Ar-Raqqah"), _qk_mismatch("Raqqa", "Riga"), _qk_mismatch("Baghdad", "Bagdad")
     (0.0, 0.0, 0.0)
     """
