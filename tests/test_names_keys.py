@@ -130,6 +130,7 @@ DIFFERENT = [
     ("Rumaitha", "Rumaithiya"),
     # a diphthong ay against o/u in the first syllable
     ("Khaybar", "Al Khobar"),
+    ("Khaybar", "Alkhobar"),
     # a final ʿayn against a final h or ḥ
     ("Jabah", "Jaba‘"),
     ("Rifah", "Ar Rifā‘"),

@@ -855,14 +855,17 @@ _BACK_VOWELS = frozenset(("o", "u", "ou", "oo"))
 
 @lru_cache(maxsize=65536)
 def _first_vowels(name: str) -> str:
-    """The vowel letters after the first consonant of the name's first word (an article left out).
+    """The vowel letters after the first consonant of the name's first word (an article left out, also
+    one glued to it, as the folding leaves it out: Alkhobar).
 
-    >>> _first_vowels("Khaybar"), _first_vowels("Al Khobar"), _first_vowels("Aleppo")
-    ('ay', 'o', '')
+    >>> [_first_vowels(n) for n in ("Khaybar", "Al Khobar", "Alkhobar", "Aleppo")]
+    ['ay', 'o', 'o', '']
     """
     words = _words(translit(name))
     if len(words) > 1 and words[0] in _ARTICLES:
         words = words[1:]
+    elif words and (stem := _glued_article_stem(words[0], first=True)):
+        words[0] = stem
     m = _FIRST_VOWELS.match(words[0]) if words else None
     return m.group(1) if m else ""
 
