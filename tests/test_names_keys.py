@@ -145,6 +145,7 @@ DIFFERENT = [
     ("Asafi", "Safi"),
     ("Kut", "Ghat"),
     ("Qadmus", "Ghadamis"),
+    ("Beda", "Bouda"),
     ("Samā’il", "Sumayl"),
     ("Ash Shuqayrah", "Ash Shuqayri"),
     ("Al Mazyūnah", "Al Mazzūnah"),

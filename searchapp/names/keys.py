@@ -172,7 +172,8 @@ LATER_AU_SUB = 0.5  # ... but a long a is said and written o in Persian, Tajik, 
 FINAL_VOWEL_SUB = 0.5  # after the last consonant: case and feminine endings vary (Tunisi ~ Tunisa)
 FINAL_A_INDEL = 0.35  # a feminine ending -a written or not
 E_INDEL = 0.05  # a lone e is mostly a French mute or helping vowel (Kafer ~ Kafr)
-E_SUB = 0.25  # e stands for a or i in French and Levantine spellings
+E_SUB = 0.25  # e stands for a or i in French and Levantine spellings (fatha, imala, kasra), never for a
+# damma or waw, which they write o, ou or u: e against o/u is a vowel change like any other (Beda / Bouda)
 
 
 def _fold_vowel_run(run: str) -> str:
@@ -449,7 +450,9 @@ def _sub_cost(a: str, b: str) -> float:
         return 0.0
     va, vb = a in VOWEL_CLASSES, b in VOWEL_CLASSES
     if va and vb:
-        return E_SUB if "E" in (a, b) else _A_U if a + b in ("AU", "UA") else _VOWEL_VOWEL
+        if "E" in (a, b) and "U" not in (a, b):
+            return E_SUB
+        return _A_U if a + b in ("AU", "UA") else _VOWEL_VOWEL
     if va or vb:
         return 1.5
     if "C" in (a, b) and (a in "XQ" or b in "XQ"):
@@ -521,6 +524,8 @@ def spelling_distance(
     0.0
     >>> spelling_distance("DAMAM", "DAMAN")
     0.5
+    >>> spelling_distance("BEDA", "BADA"), spelling_distance("BEDA", "BUDA")
+    (0.25, 0.4)
     """
     n, m = len(a), len(b)
     sub_a, del_a = _vowel_costs(a)
