@@ -86,6 +86,10 @@ SAME = [
     ("Tikrīt", "Tikret"),
     ("Taiz", "Ta'izz"),
     ("Jānūdīyah", "Jnoudiye"),
+    # French writes waw ou: its aou is the diphthong aw
+    ("Saouda", "As Sawda"),
+    ("Essaouira", "As Sawirah"),
+    ("Tataouine", "Tatawin"),
 ]
 
 DIFFERENT = [

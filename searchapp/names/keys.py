@@ -16,7 +16,7 @@ before another word, or when it is glued and assimilated ("Ezzor") after the fir
 "abd"; consonants fold into classes (q/k/g/c/ck/gh/qu -> K, j/dj/dzh/zh -> J, sh/sch -> X, kh -> Q, h -> H,
 ch -> C (read as sh or kh), th -> T, dh -> D, ph -> F, v -> w, x -> KS, tz -> Z, mb -> NB); doubled letters
 collapse; vowels and diphthongs fold into four classes (A: a/aa, E: e, I: i/ee/ie/y/ai/ay/ei/ey,
-U: u/o/ou/oo/aw/au/ow/w), semivowels inside a word count as vowels; a final feminine ending (-a, -ah, -eh)
+U: u/o/ou/oo/aw/aou/au/ow/w), semivowels inside a word count as vowels; a final feminine ending (-a, -ah, -eh)
 becomes A, a final -e after a consonant is read both as French mute e and as A, a final -ie/-iye as IA;
 administrative words (madinat, qada, mahattat, ...) are optional. Keys also read j as g (Egyptian jim).
 Names of 3+ consonants get a second key with confusable classes merged (s/sh, d/z/t, m/n after a vowel:
@@ -177,6 +177,15 @@ E_SUB = 0.25  # e stands for a or i in French and Levantine spellings (fatha, im
 
 
 def _fold_vowel_run(run: str) -> str:
+    """Fold a run of vowel letters to vowel classes.
+
+    French writes waw ou, so its aou is the aw of English spellings, one diphthong, not a + u: Saouda ~
+    Sawda, Essaouira ~ As Sawirah (the greedy digraphs would read a, ou).
+
+    >>> _fold_vowel_run("aou"), _fold_vowel_run("aw"), _fold_vowel_run("aoui"), _fold_vowel_run("awi")
+    ('U', 'U', 'UI', 'UI')
+    """
+    run = run.replace("aou", "aw")
     out: list[str] = []
     i = 0
     while i < len(run):
