@@ -154,6 +154,14 @@ DIFFERENT = [
     ("Ash Shuqayrah", "Ash Shuqayri"),
     ("Al Mazyūnah", "Al Mazzūnah"),
     ("Qānā", "Qinā"),
+    # what looser rules would merge: a doubled consonant (shadda) written by one spelling only on a short
+    # name, a later short vowel, a generic first word (spring, hill) that is part of the name
+    ("Al Hillah", "Hula"),
+    ("Sadda", "Es Soda"),
+    ("Salamiyah", "As Salimiyah"),
+    ("Ayn al-Arab", "Arab"),
+    ("Tall Afar", "Afar"),
+    ("Tall Kayf", "El Kef"),
 ]
 
 
