@@ -28,7 +28,8 @@ from searchapp.analysis import english_analyzer, english_positions, surface_anal
 #: 3: ``surfaces`` also holds the confusable-consonant keys of ``names.keys.name_keys`` (Dammam ~ Damman).
 #: 4: ``name_keys`` reads an initial u before a vowel, and "ouo", as a waw (Uarzazat ~ Ouarzazate).
 #: 5: the Arabic article standing alone ("al", "el") is a stop word of the full-text fields.
-SCHEMA_VERSION = 5
+#: 6: ``name_keys`` folds French aou as the diphthong aw, which changes the -at stems of a few names.
+SCHEMA_VERSION = 6
 
 #: Title words count this many times a body word in BM25F.
 TITLE_BOOST = 2.5
