@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.corpus import Generator
-from searchapp import stories
+from searchapp import analysis, stories
 from searchapp.ingest import credits, dates
 from searchapp.ingest.text import normalize
 from searchapp.names import default_book, extract
@@ -241,3 +241,24 @@ def test_sketch_matches_plain_version(sample_texts: list[str], sample: int) -> N
 @given(st.text(alphabet=st.sampled_from("ab AḤé\u0301-’',.12\n"), max_size=50))
 def test_sketch_words_match_plain_version(text: str) -> None:
     assert stories.words(text) == words_plain(text)
+
+
+# --- English positions ------------------------------------------------------------------------------
+
+
+def english_positions_plain(text: str) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for t in analysis.english_analyzer()(text, positions=True, mode="index"):
+        out.setdefault(t.text, []).append(t.pos)
+    return out
+
+
+@pytest.mark.parametrize("cache_max", [500_000, 50, 0])
+def test_english_positions_match_the_analyzer(
+    sample_texts: list[str], cache_max: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cold, warm and too small a word cache (cleared while an article's new words are worked out)."""
+    monkeypatch.setattr(analysis, "_TERM_OF", {})
+    monkeypatch.setattr(analysis, "_TERM_CACHE_MAX", cache_max)
+    for text in sample_texts:
+        assert analysis.english_positions(text) == english_positions_plain(text)
