@@ -197,6 +197,39 @@ def test_big_place_gate_agrees_with_full_fuzzy_match(sample_texts: list[str]) ->
     assert asked > 1000
 
 
+def _tok_fields(toks: list[extract.Tok]) -> list[tuple]:
+    return [tuple(getattr(t, f) for f in extract.Tok.__slots__) for t in toks]
+
+
+def tokenize_every_word(text: str, lexicon: frozenset[str], keep_lower: frozenset[str]) -> list[tuple]:
+    """tokenize() with its first loop given every word, not just the ones the shortcut finds."""
+    real = extract._looked_at
+    try:
+        extract._looked_at = lambda _keep: extract._TOKEN  # type: ignore[assignment]
+        return _tok_fields(extract.tokenize(text, lexicon, keep_lower))
+    finally:
+        extract._looked_at = real
+
+
+_TOKEN_PIECES = ["al", "Al", "of", "de", "-", " ", "'", "’", "ʼ", "s", "x", "É", "é", "Ra", "qqa", "mun"]
+_TOKEN_PIECES += ["held", "3", "_", "\n", "ISIS", "ب", "."]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_TOKEN_PIECES), max_size=30).map("".join))
+def test_tokenize_shortcut_looks_at_every_word_it_keeps(text: str) -> None:
+    book = default_book()
+    lex, keep = book.gaz.lexicon, book.extractor.keep_lower
+    assert _tok_fields(extract.tokenize(text, lex, keep)) == tokenize_every_word(text, lex, keep)
+
+
+def test_tokenize_shortcut_looks_at_every_word_it_keeps_on_articles(sample_texts: list[str]) -> None:
+    book = default_book()
+    lex, keep = book.gaz.lexicon, book.extractor.keep_lower
+    for text in sample_texts:
+        assert _tok_fields(extract.tokenize(text, lex, keep)) == tokenize_every_word(text, lex, keep)
+
+
 def test_remembered_runs_give_what_a_fresh_lookup_gives(
     sample_texts: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

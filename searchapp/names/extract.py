@@ -92,7 +92,7 @@ def tokenize(text: str, lexicon: frozenset[str], keep_lower: frozenset[str] | No
     """Word tokens of *text*. With *keep_lower*, lowercase words not in that set are dropped (they can be
     neither names nor parts of names; dropping them makes the scan several times faster)."""
     raw: list[list] = []
-    for m in _TOKEN.finditer(text):
+    for m in (_TOKEN if keep_lower is None else _looked_at(keep_lower)).finditer(text):
         t = m.group()
         if keep_lower is not None and t[0].islower() and t not in keep_lower:
             s = m.start()
@@ -126,9 +126,8 @@ def tokenize(text: str, lexicon: frozenset[str], keep_lower: frozenset[str] | No
         if s == prev_end + 1 and text[prev_end] == " " and toks:
             sent_init, link = False, True
         else:
-            sep = text[prev_end:s]
-            first = not toks
-            link = not first and sep in _LINK_SEPS
+            # every link separator is one character: no slice (often long, past dropped words) to hash
+            link = s == prev_end + 1 and bool(toks) and text[prev_end] in _LINK_SEPS
             j = s - 1
             while j >= 0 and text[j] in " \t\u00a0":
                 j -= 1
@@ -143,31 +142,75 @@ def tokenize(text: str, lexicon: frozenset[str], keep_lower: frozenset[str] | No
             cl = False
         toks.append(Tok(s, e, t, s, cap, cap and len(t) >= 2 and t.isupper(), sent_init, link, cl))
         prev_end = e
-    # attach articles
+    # attach articles: only a word of <= 3 letters can be one (lower() never shortens a word)
     out: list[Tok] = []
-    i = 0
-    while i < len(toks):
+    i, n = 0, len(toks)
+    while i < n:
         t = toks[i]
-        low = t.text.lower()
-        if i + 1 < len(toks) and toks[i + 1].link_before and not toks[i + 1].text.islower():
-            sep = text[t.end : toks[i + 1].start]
+        if len(t.text) <= 3 and i + 1 < n and (low := t.text.lower()) in _ARTICLES_HYPHEN:
             nxt = toks[i + 1]
-            if (low in _ARTICLES_ANY and (t.cap or sep == "-")) or (
-                low in _ARTICLES_HYPHEN and sep == "-" and not t.allcaps
-            ):
-                nxt.pre = t.start
-                nxt.sent_init = nxt.sent_init or t.sent_init
-                nxt.link_before = t.link_before
-                i += 1
-                continue
-            if low in _ARTICLES_HYPHEN and t.cap and sep == " " and not t.sent_init and len(low) <= 3:
-                nxt.pre = t.start
-                nxt.link_before = t.link_before
-                i += 1
-                continue
+            if nxt.link_before and not nxt.text.islower():
+                sep = text[t.end : nxt.start]
+                if (low in _ARTICLES_ANY and (t.cap or sep == "-")) or (sep == "-" and not t.allcaps):
+                    nxt.pre = t.start
+                    nxt.sent_init = nxt.sent_init or t.sent_init
+                    nxt.link_before = t.link_before
+                    i += 1
+                    continue
+                if t.cap and sep == " " and not t.sent_init:
+                    nxt.pre = t.start
+                    nxt.link_before = t.link_before
+                    i += 1
+                    continue
         out.append(t)
         i += 1
     return out
+
+
+@lru_cache(maxsize=8)
+def _looked_at(keep_lower: frozenset[str]) -> re.Pattern[str]:
+    """The words of a text that :func:`tokenize` with *keep_lower* must look at, found as whole words:
+    those that do not start with a letter a-z, those after a hyphen (which it may join, or keep, to
+    the word before) and those of *keep_lower*; the others cannot survive its first test.
+
+    Most words of an article are lowercase words outside *keep_lower*: the regex engine steps over
+    them instead of Python making a match object and testing each.
+
+    >>> found = _looked_at(frozenset({"al", "of"})).finditer("the Army of al-Raqqa's rebel-held area")
+    >>> [m.group() for m in found]
+    ['Army', 'of', 'al', "Raqqa's", 'held']
+    """
+    letter, apostrophe = r"[^\W\d_]", "['’ʼ]"
+    ascii_words = sorted(w for w in keep_lower if "a" <= w[:1] <= "z")
+    end = rf"(?!{letter})(?!{apostrophe}{letter})"
+    whole = rf"(?:{_alternatives(ascii_words)}){end}" if ascii_words else "(?!)"
+    # a word starts where no word goes on (a letter, or a letter and an apostrophe, before it)
+    return re.compile(
+        rf"(?<!{letter})(?<!{letter}{apostrophe})(?:(?![a-z])|(?<=-)|(?={whole})){_TOKEN.pattern}"
+    )
+
+
+def _alternatives(words: list[str]) -> str:
+    """A regex alternation of *words* as a trie, so that the engine tries a branch per letter and
+    not per word.
+
+    >>> _alternatives(["al", "an", "and", "bin"])
+    'a(?:l|n(?:d)?)|b(?:in)'
+    """
+    by_first: dict[str, list[str]] = {}
+    for w in words:
+        by_first.setdefault(w[0], []).append(w[1:])
+    out = []
+    for first, rests in by_first.items():
+        longer = [r for r in rests if r]
+        if not longer:
+            out.append(re.escape(first))
+        elif len(longer) == 1 and len(rests) == 1:
+            out.append(re.escape(first) + f"(?:{re.escape(longer[0])})")
+        else:
+            optional = "?" if len(longer) < len(rests) else ""
+            out.append(re.escape(first) + f"(?:{_alternatives(longer)})" + optional)
+    return "|".join(out)
 
 
 def is_ordinary(word: str, lexicon: frozenset[str]) -> bool:
