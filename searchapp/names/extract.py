@@ -393,10 +393,15 @@ class Extractor:
                     out.append(c)
                 other_run.clear()
 
-        cs_index = self.cs_index
+        cs_index, ci_index = self.cs_index, self.ci_index
         while i < n:
             t = toks[i]
-            al = self.match_alias(toks, i) if (t.cap or t.text in cs_index) else None
+            # most words start no alias: ask the indexes before the call (match_alias asks them first)
+            word = t.text
+            if word in cs_index or (t.cap and tok_key(word) in ci_index):
+                al = self.match_alias(toks, i)
+            else:
+                al = None
             if al:
                 flush()
                 out.append(Cand(i, al[0], "alias", al[1]))
@@ -441,12 +446,16 @@ class Extractor:
         The answer depends only on the run's text, its words, where they end and whether it opens a
         sentence, and the same runs come back article after article (names, sentence-initial words):
         cached on exactly those, it is looked up instead of matched against the gazetteer again."""
-        base = toks[i].pre
-        key = (
-            text[base : toks[j - 1].end],
-            toks[i].sent_init,
-            *[(toks[k].text, toks[k].pre - base, toks[k].end - base) for k in range(i, j)],
-        )
+        first = toks[i]
+        base = first.pre
+        if j - i == 1:  # most runs: where the word starts and ends in the run follows from the run
+            key: tuple = (text[base : first.end], first.sent_init, first.text)
+        else:
+            key = (
+                text[base : toks[j - 1].end],
+                first.sent_init,
+                *[(toks[k].text, toks[k].pre - base, toks[k].end - base) for k in range(i, j)],
+            )
         cache = self._runs
         try:
             return cache[key]
