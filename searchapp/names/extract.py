@@ -91,43 +91,43 @@ def _caps_lines(text: str) -> list[tuple[int, int]]:
 def tokenize(text: str, lexicon: frozenset[str], keep_lower: frozenset[str] | None = None) -> list[Tok]:
     """Word tokens of *text*. With *keep_lower*, lowercase words not in that set are dropped (they can be
     neither names nor parts of names; dropping them makes the scan several times faster)."""
-    raw: list[list] = []
+    toks: list[Tok] = []
+    prev: Tok | None = None  # the last token (a line-break hyphen may still lengthen it)
+    caps_lines = _caps_lines(text)
+    li = 0
+    ncl = len(caps_lines)
     for m in (_TOKEN if keep_lower is None else _looked_at(keep_lower)).finditer(text):
         t = m.group()
         if keep_lower is not None and t[0].islower() and t not in keep_lower:
             s = m.start()
-            if not (raw and text[s - 1] == "-" and raw[-1][1] == s - 1):
+            if not (prev is not None and text[s - 1] == "-" and prev.end == s - 1):
                 continue
         s, e = m.start(), m.end()
         if ("'" in t or "’" in t) and len(t) > 3 and _POSSESSIVE.search(t):
             e -= 2
             t = t[:-2]
-        # line-break hyphen: "Qala-mun" -> one token
-        if (
-            raw
-            and text[s - 1] == "-"
-            and raw[-1][1] == s - 1
-            and t.islower()
-            and t not in lexicon
-            and t not in _HYPHEN_SUFFIXES
-            and raw[-1][2].lower() not in _ARTICLES_HYPHEN
-            and raw[-1][2][:1].isupper()
-        ):
-            raw[-1][1] = e
-            raw[-1][2] = raw[-1][2] + t
-            continue
-        raw.append([s, e, t])
-    caps_lines = _caps_lines(text)
-    toks: list[Tok] = []
-    prev_end = 0
-    li = 0
-    ncl = len(caps_lines)
-    for s, e, t in raw:
-        if s == prev_end + 1 and text[prev_end] == " " and toks:
+        prev_end = 0
+        if prev is not None:
+            prev_end = prev.end
+            # line-break hyphen: "Qala-mun" -> one token (all-caps no more: a lowercase part joined)
+            if (
+                text[s - 1] == "-"
+                and prev_end == s - 1
+                and t.islower()
+                and t not in lexicon
+                and t not in _HYPHEN_SUFFIXES
+                and prev.text.lower() not in _ARTICLES_HYPHEN
+                and prev.text[:1].isupper()
+            ):
+                prev.end = e
+                prev.text += t
+                prev.allcaps = False
+                continue
+        if s == prev_end + 1 and text[prev_end] == " " and prev is not None:
             sent_init, link = False, True
         else:
             # every link separator is one character: no slice (often long, past dropped words) to hash
-            link = s == prev_end + 1 and bool(toks) and text[prev_end] in _LINK_SEPS
+            link = prev is not None and s == prev_end + 1 and text[prev_end] in _LINK_SEPS
             j = s - 1
             while j >= 0 and text[j] in " \t\u00a0":
                 j -= 1
@@ -140,8 +140,8 @@ def tokenize(text: str, lexicon: frozenset[str], keep_lower: frozenset[str] | No
             cl = li < ncl and caps_lines[li][0] <= s
         else:
             cl = False
-        toks.append(Tok(s, e, t, s, cap, cap and len(t) >= 2 and t.isupper(), sent_init, link, cl))
-        prev_end = e
+        prev = Tok(s, e, t, s, cap, cap and len(t) >= 2 and t.isupper(), sent_init, link, cl)
+        toks.append(prev)
     # attach articles: only a word of <= 3 letters can be one (lower() never shortens a word)
     out: list[Tok] = []
     i, n = 0, len(toks)
