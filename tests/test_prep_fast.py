@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.corpus import Generator
-from searchapp import stories
+from searchapp import analysis, stories
 from searchapp.ingest import credits, dates
 from searchapp.ingest.text import normalize
 from searchapp.names import default_book, extract
@@ -197,6 +197,39 @@ def test_big_place_gate_agrees_with_full_fuzzy_match(sample_texts: list[str]) ->
     assert asked > 1000
 
 
+def _tok_fields(toks: list[extract.Tok]) -> list[tuple]:
+    return [tuple(getattr(t, f) for f in extract.Tok.__slots__) for t in toks]
+
+
+def tokenize_every_word(text: str, lexicon: frozenset[str], keep_lower: frozenset[str]) -> list[tuple]:
+    """tokenize() with its first loop given every word, not just the ones the shortcut finds."""
+    real = extract._looked_at
+    try:
+        extract._looked_at = lambda _keep: extract._TOKEN  # type: ignore[assignment]
+        return _tok_fields(extract.tokenize(text, lexicon, keep_lower))
+    finally:
+        extract._looked_at = real
+
+
+_TOKEN_PIECES = ["al", "Al", "of", "de", "-", " ", "'", "’", "ʼ", "s", "x", "É", "é", "Ra", "qqa", "mun"]
+_TOKEN_PIECES += ["held", "3", "_", "\n", "ISIS", "ب", "."]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_TOKEN_PIECES), max_size=30).map("".join))
+def test_tokenize_shortcut_looks_at_every_word_it_keeps(text: str) -> None:
+    book = default_book()
+    lex, keep = book.gaz.lexicon, book.extractor.keep_lower
+    assert _tok_fields(extract.tokenize(text, lex, keep)) == tokenize_every_word(text, lex, keep)
+
+
+def test_tokenize_shortcut_looks_at_every_word_it_keeps_on_articles(sample_texts: list[str]) -> None:
+    book = default_book()
+    lex, keep = book.gaz.lexicon, book.extractor.keep_lower
+    for text in sample_texts:
+        assert _tok_fields(extract.tokenize(text, lex, keep)) == tokenize_every_word(text, lex, keep)
+
+
 def test_remembered_runs_give_what_a_fresh_lookup_gives(
     sample_texts: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -241,3 +274,24 @@ def test_sketch_matches_plain_version(sample_texts: list[str], sample: int) -> N
 @given(st.text(alphabet=st.sampled_from("ab AḤé\u0301-’',.12\n"), max_size=50))
 def test_sketch_words_match_plain_version(text: str) -> None:
     assert stories.words(text) == words_plain(text)
+
+
+# --- English positions ------------------------------------------------------------------------------
+
+
+def english_positions_plain(text: str) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for t in analysis.english_analyzer()(text, positions=True, mode="index"):
+        out.setdefault(t.text, []).append(t.pos)
+    return out
+
+
+@pytest.mark.parametrize("cache_max", [500_000, 50, 0])
+def test_english_positions_match_the_analyzer(
+    sample_texts: list[str], cache_max: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cold, warm and too small a word cache (cleared while an article's new words are worked out)."""
+    monkeypatch.setattr(analysis, "_TERM_OF", {})
+    monkeypatch.setattr(analysis, "_TERM_CACHE_MAX", cache_max)
+    for text in sample_texts:
+        assert analysis.english_positions(text) == english_positions_plain(text)

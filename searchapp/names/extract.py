@@ -91,44 +91,43 @@ def _caps_lines(text: str) -> list[tuple[int, int]]:
 def tokenize(text: str, lexicon: frozenset[str], keep_lower: frozenset[str] | None = None) -> list[Tok]:
     """Word tokens of *text*. With *keep_lower*, lowercase words not in that set are dropped (they can be
     neither names nor parts of names; dropping them makes the scan several times faster)."""
-    raw: list[list] = []
-    for m in _TOKEN.finditer(text):
+    toks: list[Tok] = []
+    prev: Tok | None = None  # the last token (a line-break hyphen may still lengthen it)
+    caps_lines = _caps_lines(text)
+    li = 0
+    ncl = len(caps_lines)
+    for m in (_TOKEN if keep_lower is None else _looked_at(keep_lower)).finditer(text):
         t = m.group()
         if keep_lower is not None and t[0].islower() and t not in keep_lower:
             s = m.start()
-            if not (raw and text[s - 1] == "-" and raw[-1][1] == s - 1):
+            if not (prev is not None and text[s - 1] == "-" and prev.end == s - 1):
                 continue
         s, e = m.start(), m.end()
         if ("'" in t or "’" in t) and len(t) > 3 and _POSSESSIVE.search(t):
             e -= 2
             t = t[:-2]
-        # line-break hyphen: "Qala-mun" -> one token
-        if (
-            raw
-            and text[s - 1] == "-"
-            and raw[-1][1] == s - 1
-            and t.islower()
-            and t not in lexicon
-            and t not in _HYPHEN_SUFFIXES
-            and raw[-1][2].lower() not in _ARTICLES_HYPHEN
-            and raw[-1][2][:1].isupper()
-        ):
-            raw[-1][1] = e
-            raw[-1][2] = raw[-1][2] + t
-            continue
-        raw.append([s, e, t])
-    caps_lines = _caps_lines(text)
-    toks: list[Tok] = []
-    prev_end = 0
-    li = 0
-    ncl = len(caps_lines)
-    for s, e, t in raw:
-        if s == prev_end + 1 and text[prev_end] == " " and toks:
+        prev_end = 0
+        if prev is not None:
+            prev_end = prev.end
+            # line-break hyphen: "Qala-mun" -> one token (all-caps no more: a lowercase part joined)
+            if (
+                text[s - 1] == "-"
+                and prev_end == s - 1
+                and t.islower()
+                and t not in lexicon
+                and t not in _HYPHEN_SUFFIXES
+                and prev.text.lower() not in _ARTICLES_HYPHEN
+                and prev.text[:1].isupper()
+            ):
+                prev.end = e
+                prev.text += t
+                prev.allcaps = False
+                continue
+        if s == prev_end + 1 and text[prev_end] == " " and prev is not None:
             sent_init, link = False, True
         else:
-            sep = text[prev_end:s]
-            first = not toks
-            link = not first and sep in _LINK_SEPS
+            # every link separator is one character: no slice (often long, past dropped words) to hash
+            link = prev is not None and s == prev_end + 1 and text[prev_end] in _LINK_SEPS
             j = s - 1
             while j >= 0 and text[j] in " \t\u00a0":
                 j -= 1
@@ -141,33 +140,77 @@ def tokenize(text: str, lexicon: frozenset[str], keep_lower: frozenset[str] | No
             cl = li < ncl and caps_lines[li][0] <= s
         else:
             cl = False
-        toks.append(Tok(s, e, t, s, cap, cap and len(t) >= 2 and t.isupper(), sent_init, link, cl))
-        prev_end = e
-    # attach articles
+        prev = Tok(s, e, t, s, cap, cap and len(t) >= 2 and t.isupper(), sent_init, link, cl)
+        toks.append(prev)
+    # attach articles: only a word of <= 3 letters can be one (lower() never shortens a word)
     out: list[Tok] = []
-    i = 0
-    while i < len(toks):
+    i, n = 0, len(toks)
+    while i < n:
         t = toks[i]
-        low = t.text.lower()
-        if i + 1 < len(toks) and toks[i + 1].link_before and not toks[i + 1].text.islower():
-            sep = text[t.end : toks[i + 1].start]
+        if len(t.text) <= 3 and i + 1 < n and (low := t.text.lower()) in _ARTICLES_HYPHEN:
             nxt = toks[i + 1]
-            if (low in _ARTICLES_ANY and (t.cap or sep == "-")) or (
-                low in _ARTICLES_HYPHEN and sep == "-" and not t.allcaps
-            ):
-                nxt.pre = t.start
-                nxt.sent_init = nxt.sent_init or t.sent_init
-                nxt.link_before = t.link_before
-                i += 1
-                continue
-            if low in _ARTICLES_HYPHEN and t.cap and sep == " " and not t.sent_init and len(low) <= 3:
-                nxt.pre = t.start
-                nxt.link_before = t.link_before
-                i += 1
-                continue
+            if nxt.link_before and not nxt.text.islower():
+                sep = text[t.end : nxt.start]
+                if (low in _ARTICLES_ANY and (t.cap or sep == "-")) or (sep == "-" and not t.allcaps):
+                    nxt.pre = t.start
+                    nxt.sent_init = nxt.sent_init or t.sent_init
+                    nxt.link_before = t.link_before
+                    i += 1
+                    continue
+                if t.cap and sep == " " and not t.sent_init:
+                    nxt.pre = t.start
+                    nxt.link_before = t.link_before
+                    i += 1
+                    continue
         out.append(t)
         i += 1
     return out
+
+
+@lru_cache(maxsize=8)
+def _looked_at(keep_lower: frozenset[str]) -> re.Pattern[str]:
+    """The words of a text that :func:`tokenize` with *keep_lower* must look at, found as whole words:
+    those that do not start with a letter a-z, those after a hyphen (which it may join, or keep, to
+    the word before) and those of *keep_lower*; the others cannot survive its first test.
+
+    Most words of an article are lowercase words outside *keep_lower*: the regex engine steps over
+    them instead of Python making a match object and testing each.
+
+    >>> found = _looked_at(frozenset({"al", "of"})).finditer("the Army of al-Raqqa's rebel-held area")
+    >>> [m.group() for m in found]
+    ['Army', 'of', 'al', "Raqqa's", 'held']
+    """
+    letter, apostrophe = r"[^\W\d_]", "['’ʼ]"
+    ascii_words = sorted(w for w in keep_lower if "a" <= w[:1] <= "z")
+    end = rf"(?!{letter})(?!{apostrophe}{letter})"
+    whole = rf"(?:{_alternatives(ascii_words)}){end}" if ascii_words else "(?!)"
+    # a word starts where no word goes on (a letter, or a letter and an apostrophe, before it)
+    return re.compile(
+        rf"(?<!{letter})(?<!{letter}{apostrophe})(?:(?![a-z])|(?<=-)|(?={whole})){_TOKEN.pattern}"
+    )
+
+
+def _alternatives(words: list[str]) -> str:
+    """A regex alternation of *words* as a trie, so that the engine tries a branch per letter and
+    not per word.
+
+    >>> _alternatives(["al", "an", "and", "bin"])
+    'a(?:l|n(?:d)?)|b(?:in)'
+    """
+    by_first: dict[str, list[str]] = {}
+    for w in words:
+        by_first.setdefault(w[0], []).append(w[1:])
+    out = []
+    for first, rests in by_first.items():
+        longer = [r for r in rests if r]
+        if not longer:
+            out.append(re.escape(first))
+        elif len(longer) == 1 and len(rests) == 1:
+            out.append(re.escape(first) + f"(?:{re.escape(longer[0])})")
+        else:
+            optional = "?" if len(longer) < len(rests) else ""
+            out.append(re.escape(first) + f"(?:{_alternatives(longer)})" + optional)
+    return "|".join(out)
 
 
 def is_ordinary(word: str, lexicon: frozenset[str]) -> bool:
@@ -358,10 +401,15 @@ class Extractor:
                     out.append(c)
                 other_run.clear()
 
-        cs_index = self.cs_index
+        cs_index, ci_index = self.cs_index, self.ci_index
         while i < n:
             t = toks[i]
-            al = self.match_alias(toks, i) if (t.cap or t.text in cs_index) else None
+            # most words start no alias: ask the indexes before the call (match_alias asks them first)
+            word = t.text
+            if word in cs_index or (t.cap and tok_key(word) in ci_index):
+                al = self.match_alias(toks, i)
+            else:
+                al = None
             if al:
                 flush()
                 out.append(Cand(i, al[0], "alias", al[1]))
@@ -406,12 +454,16 @@ class Extractor:
         The answer depends only on the run's text, its words, where they end and whether it opens a
         sentence, and the same runs come back article after article (names, sentence-initial words):
         cached on exactly those, it is looked up instead of matched against the gazetteer again."""
-        base = toks[i].pre
-        key = (
-            text[base : toks[j - 1].end],
-            toks[i].sent_init,
-            *[(toks[k].text, toks[k].pre - base, toks[k].end - base) for k in range(i, j)],
-        )
+        first = toks[i]
+        base = first.pre
+        if j - i == 1:  # most runs: where the word starts and ends in the run follows from the run
+            key: tuple = (text[base : first.end], first.sent_init, first.text)
+        else:
+            key = (
+                text[base : toks[j - 1].end],
+                first.sent_init,
+                *[(toks[k].text, toks[k].pre - base, toks[k].end - base) for k in range(i, j)],
+            )
         cache = self._runs
         try:
             return cache[key]

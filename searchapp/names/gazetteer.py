@@ -208,6 +208,12 @@ class Gazetteer:
         self._match = lru_cache(maxsize=300_000)(self._match_uncached)
         self._fuzzy_big = lru_cache(maxsize=300_000)(self._fuzzy_big_uncached)
         self._big_entries = lru_cache(maxsize=100_000)(self._big_entries_uncached)
+        #: Places a spelling GeoNames does not list may name before the article's countries are known.
+        self._big_places = frozenset(
+            i
+            for i, (_g, _n, cc, pop) in enumerate(self.places)
+            if cc in FULL_COUNTRIES and pop >= MIN_POP_ELSEWHERE
+        )
         self.cache_path: Path | None = None
 
     # ---------------------------------------------------------------- building
@@ -321,12 +327,8 @@ class Gazetteer:
         return False
 
     def _big_entries_uncached(self, key: str) -> tuple[tuple[str, tuple[int, ...]], ...]:
-        places = self.places
-        return tuple(
-            (n, idxs)
-            for n, idxs in self.fuzzy_index.get(key, ())
-            if any(places[i][2] in FULL_COUNTRIES and places[i][3] >= MIN_POP_ELSEWHERE for i in idxs)
-        )
+        big = self._big_places
+        return tuple((n, idxs) for n, idxs in self.fuzzy_index.get(key, ()) if not big.isdisjoint(idxs))
 
     def place(self, idx: int) -> Place:
         return Place(*self.places[idx])
@@ -364,8 +366,18 @@ def _write_cache(path: Path, data: dict) -> None:
 
 @lru_cache(maxsize=500_000)
 def literal(name: str) -> str:
-    """Letters of a name, lowercase ASCII: the test for a literal (non-fuzzy) name match."""
+    """Letters of a name, lowercase ASCII: the test for a literal (non-fuzzy) name match.
+
+    >>> literal("Dayr az-Zūr"), literal("Al-Qaryatain's 2nd")
+    ('dayrazzur', 'alqaryatainsnd')
+    """
+    if name.isascii():  # most names, and every capitalised run of English words asked about
+        return name.lower().translate(_ASCII_NON_LETTERS)
     return "".join(c for c in translit(name) if c.isalpha())
+
+
+#: Deletes every ASCII character but a-z (what ``isalpha`` keeps of lowercase ASCII).
+_ASCII_NON_LETTERS = dict.fromkeys(c for c in range(128) if not chr(c).islower())
 
 
 def default_cache_dir() -> Path:
