@@ -75,3 +75,15 @@ def test_an_english_word_is_not_a_spelling_of_a_name(sample_index: Path, query: 
     assert sources(sample_index, name) >= {"004"}
     assert sources(sample_index, query) == set()
     assert sources(sample_index, "Iraq average") == set()
+
+
+def test_english_words_name_a_place_only_as_spelt(sample_index: Path) -> None:
+    """Two English words are two words, not a place they resemble ("team already" ~ Thamarit,
+    "red sea" ~ Rades): the query stays an AND of both, not one name. A place GeoNames spells
+    with English words is still one (Tall Afar)."""
+    book = default_book()
+    assert book.lookup("team already") == [] and book.lookup("red sea") == []
+    assert [e.id for e in book.lookup("tall afar")] == ["place:90393"]
+    with opened_current(sample_index) as (_gen, ix), ix.reader() as reader:
+        query = Compiler(reader, book).compile(parse("team already")).query
+    assert "Phrase" not in repr(query) and "surfaces" not in repr(query), repr(query)

@@ -193,6 +193,8 @@ class NameBook:
             cands = tuple(
                 c for c in cands if c[1] == LITERAL and self.gaz.places[c[0]][3] >= MIN_POP_ELSEWHERE
             )
+        elif self._ordinary(text):  # English words name a place as GeoNames spells it, not by likeness
+            cands = tuple(c for c in cands if c[1] != FUZZY)  # ("team already" ~ Thamarid)
         if not cands:
             return []
         # a spelling GeoNames does not list only names a sizeable place in the region
